@@ -1,0 +1,246 @@
+import { readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { agentPath } from "../config/paths.js";
+import { SyscloneError, isSyscloneError } from "../errors/errors.js";
+import { parseFacts, type CollectorFacts } from "../layout/facts.js";
+import { layoutFromFacts } from "../layout/from-facts.js";
+import type { Layout } from "../layout/model.js";
+import { parseLayoutXml, renderLayoutXml } from "../layout/xml.js";
+import { buildManifest, readManifest, writeManifest } from "../image/manifest.js";
+import { checkImageName } from "../image/names.js";
+import type { ImageInfo, ImageRepository } from "../image/repository.js";
+import { run } from "../exec/runner.js";
+import { captureRsyncArgs, parseProgress2, rsyncOutcome } from "../exec/rsync-args.js";
+import { rshEnvironment } from "../exec/rsh-shim.js";
+import { connectSsh, shellQuote, type SshSession, type SshTarget } from "../exec/ssh.js";
+import type { Store } from "../store/store.js";
+import { builtinExcludes, combineExcludes, parseExcludeFile } from "./excludes.js";
+import { exportClusterXmlFile } from "../cluster/sync.js";
+
+export interface CaptureOptions {
+  readonly node: string;
+  readonly osimage: string;
+  readonly provmethod: string;
+  readonly root: string;
+  readonly layoutFile: string | undefined;
+  readonly excludes: readonly string[];
+  readonly dryRun: boolean;
+}
+
+export type CapturePhase = "connect" | "collect" | "layout" | "rsync" | "manifest" | "commit" | "done";
+
+export interface CaptureReporter {
+  phase(phase: CapturePhase, message: string): void;
+  progress(percent: number, bytes: number): void;
+  warn(message: string): void;
+}
+
+export interface CaptureDeps {
+  readonly store: Store;
+  readonly repository: ImageRepository;
+  readonly privateKeyFile: string;
+  readonly rshProgram: string;
+  readonly clusterXml: string;
+  readonly reporter: CaptureReporter;
+  readonly signal?: AbortSignal;
+}
+
+export interface CaptureResult {
+  readonly info: ImageInfo;
+  readonly versionDir: string;
+  readonly layout: Layout;
+  readonly pruned: readonly number[];
+  readonly warnings: readonly string[];
+  readonly rsyncSeconds: number;
+  readonly dryRun: boolean;
+}
+
+function readPrivateKey(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    throw new SyscloneError("NO_SSH_KEY", `no SSH key at ${file}`, { hint: "run `sysclone keys` to create it and print the public key for the golden client" });
+  }
+}
+
+async function collectFacts(session: SshSession, root: string, node: string): Promise<CollectorFacts> {
+  const script = await readFile(agentPath("collector.sh"));
+  const result = await session.exec(`sh -s -- ${shellQuote(root)}`, { stdin: script });
+  if (result.code !== 0) {
+    throw new SyscloneError("SSH_COMMAND_FAILED", `the collector failed on ${node} (exit ${result.code}): ${result.stderr.trim() || "no message"}`, {
+      hint: root === "/" ? "run agent/collector.sh there by hand to see why" : `check that ${root} exists on ${node}`,
+    });
+  }
+  return parseFacts(result.stdout.toString("utf8"));
+}
+
+/** imgcapture: golden client → new version of an osimage, or nothing changed at all. */
+export async function captureImage(options: CaptureOptions, deps: CaptureDeps): Promise<CaptureResult> {
+  const { store, repository, reporter } = deps;
+  if (options.provmethod !== "sysclone") {
+    throw new SyscloneError("UNSUPPORTED_PROVMETHOD", `-t ${options.provmethod} is not supported`, { hint: "use -t sysclone" });
+  }
+  const osimage = checkImageName(options.osimage);
+  const nodeAttributes = store.requireObject("node", options.node);
+  const host = nodeAttributes["ip"] ?? "";
+  if (host === "") {
+    throw new SyscloneError("NO_ADDRESS", `node ${options.node} has no ip`, { hint: `set it: chdef ${options.node} ip=ADDRESS` });
+  }
+  const suppliedLayout = options.layoutFile ? parseLayoutXml(await readFile(options.layoutFile, "utf8").catch(() => {
+    throw new SyscloneError("BAD_LAYOUT", `cannot read layout file ${options.layoutFile}`, { hint: "give the path of a layout.xml" });
+  })) : undefined;
+  const target: SshTarget = {
+    node: options.node,
+    host,
+    port: Number(nodeAttributes["sshport"] || 22),
+    user: nodeAttributes["sshuser"] || "root",
+    privateKey: readPrivateKey(deps.privateKeyFile),
+    pinnedHostKey: nodeAttributes["hostkey"] || undefined,
+  };
+
+  reporter.phase("connect", `connecting to ${options.node} (${target.user}@${host}:${target.port})`);
+  const session = await connectSsh(target);
+  let facts: CollectorFacts;
+  try {
+    if (!target.pinnedHostKey) {
+      store.updateObject("node", options.node, { hostkey: session.hostKey });
+      store.addEvent({ kind: "hostkey-pinned", node: options.node, message: `pinned host key ${session.hostKey.split(" ")[0] ?? ""}` });
+      reporter.warn(`pinned the host key of ${options.node} on first use (${session.hostKey.split(" ")[0] ?? ""})`);
+    }
+    reporter.phase("collect", `collecting disk facts under ${options.root}`);
+    facts = await collectFacts(session, options.root, options.node);
+  } finally {
+    session.close();
+  }
+  if (facts.rsyncPath === "") {
+    throw new SyscloneError("NO_RSYNC_ON_CLIENT", `rsync is not installed on ${options.node}`, { hint: "install it there (apt install rsync / dnf install rsync) and capture again" });
+  }
+
+  reporter.phase("layout", "building the disk layout");
+  const derived = layoutFromFacts(facts);
+  const warnings = [...derived.warnings];
+  const rootIsMounted = !derived.warnings.some((w) => w.includes("is not a mount point"));
+  if (!suppliedLayout && !rootIsMounted) {
+    throw new SyscloneError("BAD_LAYOUT", `${options.root} on ${options.node} is not a mount point, so its disk layout cannot be read`, {
+      hint: "supply the layout with --layout FILE (see `sysclone layout check`)",
+    });
+  }
+  const layout = suppliedLayout ?? derived.layout;
+  if (suppliedLayout) warnings.splice(0, warnings.length);
+  for (const warning of warnings) reporter.warn(warning);
+
+  const osimageAttributes = store.getObject("osimage", osimage);
+  const excludeFile = path.join(repository.dir, `${osimage}.exclude`);
+  const fileExcludes = parseExcludeFile(await readFile(excludeFile, "utf8").catch(() => ""));
+  const excludes = combineExcludes(
+    builtinExcludes,
+    derived.mountExcludes,
+    derived.swapFiles,
+    fileExcludes,
+    (osimageAttributes?.["exclude"] ?? "").split(",").filter((e) => e !== ""),
+    options.excludes,
+  );
+  if (options.dryRun) {
+    const info: ImageInfo = {
+      name: osimage, version: 0, sourceNode: options.node, capturedAt: new Date().toISOString(), root: options.root,
+      kernels: facts.kernels, runningKernel: facts.runningKernel, sizeBytes: 0, fileCount: 0, newBytes: 0, manifestSha256: "", excludes,
+    };
+    return { info, versionDir: "", layout, pruned: [], warnings, rsyncSeconds: 0, dryRun: true };
+  }
+
+  const previousVersion = await repository.currentVersion(osimage);
+  const previousDir = previousVersion === undefined ? undefined : repository.versionDir(osimage, previousVersion);
+  const staging = await repository.beginStaging(osimage);
+  let committed = false;
+  try {
+    reporter.phase("rsync", `copying ${options.node}:${options.root} into ${osimage} v${staging.version}${previousDir ? ` (unchanged files linked to v${previousVersion})` : ""}`);
+    const args = captureRsyncArgs({
+      rshProgram: deps.rshProgram,
+      host,
+      sourceRoot: options.root,
+      destination: staging.rootDir,
+      linkDest: previousDir ? path.join(previousDir, "root") : undefined,
+      excludes,
+      progress: true,
+    });
+    let buffered = "";
+    const result = await run("rsync", args, {
+      env: {
+        ...(process.env as Record<string, string>),
+        [rshEnvironment.node]: options.node,
+        [rshEnvironment.port]: String(target.port),
+        [rshEnvironment.user]: target.user,
+        [rshEnvironment.key]: deps.privateKeyFile,
+        [rshEnvironment.hostKey]: store.requireObject("node", options.node)["hostkey"] ?? "",
+      },
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onStdout: (chunk) => {
+        buffered += chunk;
+        const records = buffered.split(/[\r\n]/);
+        buffered = records.pop() ?? "";
+        for (const record of records) {
+          const progress = parseProgress2(record);
+          if (progress) reporter.progress(progress.percent, progress.bytes);
+        }
+      },
+    });
+    if (deps.signal?.aborted) throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again" });
+    const outcome = rsyncOutcome(result.exitCode);
+    if (outcome === "failed") {
+      const stderr = result.stderrTail.trim().split("\n").slice(-3).join(" | ");
+      throw new SyscloneError("RSYNC_FAILED", `rsync from ${options.node} failed (exit ${result.exitCode ?? result.signal ?? "?"}): ${stderr}`, {
+        hint: "the previous version is untouched; fix the cause and capture again",
+      });
+    }
+    if (outcome === "vanished") warnings.push("some files vanished while they were copied (a live system); the copy is otherwise complete");
+
+    reporter.phase("manifest", "recording the content manifest");
+    const previousManifest = previousDir ? await readManifest(path.join(previousDir, "manifest.jsonl")).catch(() => undefined) : undefined;
+    const manifest = await buildManifest(staging.rootDir, previousManifest && previousDir ? { rootDir: path.join(previousDir, "root"), entries: previousManifest } : undefined);
+    const manifestSha256 = await writeManifest(path.join(staging.dir, "manifest.jsonl"), manifest.entries);
+    await writeFile(path.join(staging.dir, "layout.xml"), renderLayoutXml(layout));
+
+    reporter.phase("commit", `switching ${osimage} to v${staging.version}`);
+    const info: ImageInfo = {
+      name: osimage,
+      version: staging.version,
+      sourceNode: options.node,
+      capturedAt: new Date().toISOString(),
+      root: options.root,
+      kernels: facts.kernels,
+      runningKernel: facts.runningKernel,
+      sizeBytes: manifest.sizeBytes,
+      fileCount: manifest.fileCount,
+      newBytes: manifest.newBytes,
+      manifestSha256,
+      excludes,
+    };
+    if (deps.signal?.aborted) throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again" });
+    const versionDir = await repository.commit(staging, info);
+    committed = true;
+    const retain = Number(osimageAttributes?.["retain"] || 3);
+    store.transaction(() => {
+      if (!osimageAttributes) store.createObject("osimage", osimage, { provmethod: "sysclone" });
+      store.updateObject("osimage", osimage, { sourcenode: options.node, currentversion: String(staging.version) });
+      store.addImageVersion({
+        osimage, version: staging.version, sourceNode: options.node, capturedAt: info.capturedAt, kernel: facts.kernels.join(","),
+        sizeBytes: info.sizeBytes, fileCount: info.fileCount, newBytes: info.newBytes, manifestSha256,
+      });
+      store.addEvent({ kind: "captured", node: options.node, osimage, message: `captured ${osimage} v${staging.version}`, data: { sizeBytes: info.sizeBytes, newBytes: info.newBytes } });
+    });
+    const pruned = await repository.prune(osimage, retain);
+    for (const version of pruned) store.deleteImageVersion(osimage, version);
+    await exportClusterXmlFile(store, deps.clusterXml);
+    reporter.phase("done", `${osimage} v${staging.version}: ${info.fileCount} entries, ${info.sizeBytes} bytes, ${info.newBytes} new`);
+    return { info, versionDir, layout, pruned, warnings, rsyncSeconds: result.durationMs / 1000, dryRun: false };
+  } catch (error) {
+    if (deps.signal?.aborted && !isSyscloneError(error, "CAPTURE_INTERRUPTED")) {
+      throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again", cause: error });
+    }
+    throw error;
+  } finally {
+    if (!committed) await repository.discardStaging(staging);
+    staging.release();
+  }
+}

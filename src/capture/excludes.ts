@@ -1,0 +1,31 @@
+/** Never captured: kernel and runtime pseudo trees, temporary files, caches. Contents only: the directories stay. */
+export const builtinExcludes: readonly string[] = [
+  "/proc/*",
+  "/sys/*",
+  "/dev/*",
+  "/run/*",
+  "/tmp/*",
+  "/var/tmp/*",
+  "/var/cache/apt/archives/*.deb",
+  "/var/cache/dnf/*",
+  "/var/cache/yum/*",
+  "/var/cache/zypp/*",
+  "/var/lib/dhcp/*.leases",
+  "/var/lib/NetworkManager/*.lease",
+  "/lost+found/*",
+  "/var/lost+found/*",
+  "/swapfile",
+  "/swap.img",
+];
+
+/** Lines of an images/<osimage>.exclude file: one rsync pattern a line, # comments. */
+export function parseExcludeFile(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+export function combineExcludes(...lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat().filter((pattern) => pattern !== ""))];
+}

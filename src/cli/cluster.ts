@@ -1,0 +1,33 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { SyscloneError } from "../errors/errors.js";
+import { parseClusterXml, renderClusterXml } from "../cluster/cluster-xml.js";
+import { clusterFromStore, exportClusterXmlFile, importCluster } from "../cluster/sync.js";
+import type { Command } from "./command.js";
+
+export const clusterCommand: Command = {
+  name: "cluster",
+  summary: "export or import SystemImager's cluster.xml (groups, priorities, images, nodes)",
+  usage: "sysclone cluster export [FILE] | sysclone cluster import FILE",
+  options: {},
+  async run(args, deps) {
+    const [verb, file] = args.positionals;
+    const store = deps.store();
+    if (verb === "export") {
+      const xml = renderClusterXml(clusterFromStore(store));
+      if (file) await writeFile(file, xml);
+      else process.stdout.write(xml.endsWith("\n") ? xml : `${xml}\n`);
+      return 0;
+    }
+    if (verb === "import" && file) {
+      const text = await readFile(file, "utf8").catch(() => {
+        throw new SyscloneError("BAD_CLUSTER_XML", `cannot read ${file}`, { hint: "give the path of a cluster.xml" });
+      });
+      const summary = importCluster(store, parseClusterXml(text));
+      await exportClusterXmlFile(store, deps.home.clusterXml);
+      if (deps.out.json) deps.out.data(summary);
+      else deps.out.line(`imported ${summary.groups} group(s): ${summary.nodesCreated} node(s) created, ${summary.nodesUpdated} joined to groups`);
+      return 0;
+    }
+    throw new SyscloneError("USAGE", "cluster needs export or import", { hint: `usage: ${clusterCommand.usage}` });
+  },
+};

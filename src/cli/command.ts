@@ -1,0 +1,58 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { SyscloneHome } from "../config/paths.js";
+import { SyscloneError } from "../errors/errors.js";
+import type { ImageRepository } from "../image/repository.js";
+import type { Store } from "../store/store.js";
+import type { Output } from "./output.js";
+
+export interface CommandDeps {
+  readonly home: SyscloneHome;
+  /** Opened on first use, so commands that need no database do not create one. */
+  store(): Store;
+  readonly repository: ImageRepository;
+  readonly out: Output;
+  readonly signal: AbortSignal;
+  readonly stdin: () => Promise<string>;
+  readonly rshProgram: string;
+}
+
+export type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: Options;
+  readonly examples?: readonly string[];
+  run(args: ParsedArgs, deps: CommandDeps): Promise<number>;
+}
+
+export interface ParsedArgs {
+  readonly values: Record<string, string | boolean | string[] | undefined>;
+  readonly positionals: string[];
+}
+
+export const jsonOption: Options = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } };
+
+export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: { ...jsonOption, ...command.options }, allowPositionals: true, strict: true });
+    return { values: values as ParsedArgs["values"], positionals };
+  } catch (error) {
+    throw new SyscloneError("USAGE", `${command.name}: ${(error as Error).message}`, { hint: `usage: ${command.usage}` });
+  }
+}
+
+export function stringValue(args: ParsedArgs, name: string): string | undefined {
+  const value = args.values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+export function stringList(args: ParsedArgs, name: string): string[] {
+  const value = args.values[name];
+  return Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
+}
+
+export function helpText(command: Command): string {
+  return [`${command.name} — ${command.summary}`, `usage: ${command.usage}`, ...(command.examples ?? []).map((e) => `  e.g. ${e}`)].join("\n");
+}

@@ -1,0 +1,35 @@
+import { SyscloneError } from "../errors/errors.js";
+import { checkImageName } from "../image/names.js";
+import type { Command } from "./command.js";
+import { formatBytes } from "./output.js";
+
+export const lsimage: Command = {
+  name: "lsimage",
+  summary: "list osimages and their versions",
+  usage: "lsimage [OSIMAGE…] [--json]",
+  options: {},
+  run(args, deps) {
+    const store = deps.store();
+    const names = args.positionals.length > 0 ? args.positionals.map(checkImageName) : store.listNames("osimage");
+    const rows = names.map((name) => {
+      const attributes = store.getObject("osimage", name);
+      if (!attributes) throw new SyscloneError("UNKNOWN_OBJECT", `no osimage named "${name}"`, { hint: "lsimage with no argument lists them all" });
+      return { name, current: Number(attributes["currentversion"] || 0), versions: store.imageVersions(name) };
+    });
+    if (deps.out.json) {
+      deps.out.data(rows);
+      return Promise.resolve(0);
+    }
+    if (rows.length === 0) deps.out.line("no osimages yet: capture one with imgcapture NODE -t sysclone -o NAME");
+    for (const row of rows) {
+      deps.out.line(`${row.name}`);
+      for (const v of row.versions) {
+        const mark = v.version === row.current ? "*" : " ";
+        deps.out.line(
+          `  ${mark} v${v.version}  ${v.capturedAt}  from ${v.sourceNode}  ${formatBytes(v.sizeBytes)}  ${v.fileCount} entries  ${formatBytes(v.newBytes)} new${v.kernel ? `  kernel ${v.kernel}` : ""}`,
+        );
+      }
+    }
+    return Promise.resolve(0);
+  },
+};

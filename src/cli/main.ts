@@ -1,0 +1,107 @@
+import path from "node:path";
+import { checkoutRoot, resolveHome } from "../config/paths.js";
+import { SyscloneError, isSyscloneError } from "../errors/errors.js";
+import { ImageRepository } from "../image/repository.js";
+import { Store } from "../store/store.js";
+import { chdef } from "./chdef.js";
+import { clusterCommand } from "./cluster.js";
+import { helpText, parseCommandArgs, type Command, type CommandDeps } from "./command.js";
+import { imgcapture } from "./imgcapture.js";
+import { keys } from "./keys.js";
+import { layoutCheck } from "./layout-check.js";
+import { lsdef } from "./lsdef.js";
+import { lsimage } from "./lsimage.js";
+import { mkdef } from "./mkdef.js";
+import { nodels } from "./nodels.js";
+import { nodeset, updatenode } from "./not-yet.js";
+import { createOutput } from "./output.js";
+import { rmdef } from "./rmdef.js";
+import { rmimage } from "./rmimage.js";
+
+const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, updatenode, keys, clusterCommand];
+
+function findCommand(name: string): Command | undefined {
+  return commands.find((command) => command.name === name);
+}
+
+/** `sysclone SUB …` → the command and its arguments; other binaries are commands themselves. */
+function resolve(invokedAs: string, argv: readonly string[]): { command: Command; args: readonly string[] } {
+  if (invokedAs !== "sysclone") {
+    const command = findCommand(invokedAs);
+    if (!command) throw new SyscloneError("USAGE", `unknown command ${invokedAs}`);
+    return { command, args: argv };
+  }
+  const [sub, ...rest] = argv;
+  if (sub === "layout" && rest[0] === "check") return { command: layoutCheck, args: rest.slice(1) };
+  const command = sub === undefined ? undefined : findCommand(sub);
+  if (!command) {
+    const list = [...commands, layoutCheck].map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join("\n");
+    throw new SyscloneError("USAGE", sub === undefined || sub === "help" || sub === "--help" ? `commands:\n${list}` : `unknown command "${sub}"`, {
+      hint: "run `sysclone help` for the list",
+    });
+  }
+  return { command, args: rest };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function main(invokedAs: string, argv: readonly string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const out = createOutput(json);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const home = resolveHome();
+  let store: Store | undefined;
+  try {
+    const { command, args } = resolve(invokedAs, argv);
+    const parsed = parseCommandArgs(command, args);
+    if (parsed.values["help"]) {
+      process.stdout.write(`${helpText(command)}\n`);
+      return 0;
+    }
+    const deps: CommandDeps = {
+      home,
+      store: () => (store ??= Store.open(home.database)),
+      repository: new ImageRepository(home.images),
+      out,
+      signal: controller.signal,
+      stdin: readStdin,
+      rshProgram: path.join(checkoutRoot(), "bin", "sysclone-rsh.js"),
+    };
+    return await command.run(parsed, deps);
+  } catch (error) {
+    const known = isSyscloneError(error)
+      ? error
+      : new SyscloneError("INTERNAL", error instanceof Error ? error.message : String(error), { hint: "this is a bug in sysclone; please report it with the command you ran" });
+    out.error(known);
+    if (!isSyscloneError(error) && process.env["SYSCLONE_DEBUG"]) console.error(error);
+    return known.exitStatus;
+  } finally {
+    store?.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export function runMain(invokedAs: string): void {
+  main(invokedAs, process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 70;
+    },
+  );
+}

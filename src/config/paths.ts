@@ -1,0 +1,48 @@
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+export interface SyscloneHome {
+  readonly home: string;
+  readonly images: string;
+  readonly overrides: string;
+  readonly postscripts: string;
+  readonly state: string;
+  readonly database: string;
+  readonly sshDir: string;
+  readonly privateKey: string;
+  readonly publicKey: string;
+  readonly clusterXml: string;
+}
+
+/** The checkout this code runs from (two levels above src/config or dist/src/config). */
+export function checkoutRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const parts = here.split(path.sep);
+  const distIndex = parts.lastIndexOf("dist");
+  const srcIndex = parts.lastIndexOf("src");
+  const cut = distIndex >= 0 ? distIndex : srcIndex;
+  return parts.slice(0, cut).join(path.sep) || path.sep;
+}
+
+export function resolveHome(env: NodeJS.ProcessEnv = process.env): SyscloneHome {
+  const home = path.resolve(env["SYSCLONE_HOME"] ?? checkoutRoot());
+  const state = path.join(home, "var");
+  const sshDir = path.join(state, "ssh");
+  return {
+    home,
+    images: path.join(home, "images"),
+    overrides: path.join(home, "overrides"),
+    postscripts: path.join(home, "postscripts"),
+    state,
+    database: path.join(state, "sysclone.db"),
+    sshDir,
+    privateKey: path.join(sshDir, "id_ed25519"),
+    publicKey: path.join(sshDir, "id_ed25519.pub"),
+    clusterXml: path.join(home, "images", "cluster.xml"),
+  };
+}
+
+/** The agent scripts ship with the code, wherever SYSCLONE_HOME points. */
+export function agentPath(name: string): string {
+  return path.join(checkoutRoot(), "agent", name);
+}

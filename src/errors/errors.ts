@@ -1,0 +1,68 @@
+/**
+ * One error registry: every error a user or client can see has a stable code,
+ * an exit status, an HTTP status and a hint saying what to do next.
+ */
+export const errorCatalog = {
+  USAGE: { exit: 2, http: 400 },
+  BAD_NODERANGE: { exit: 2, http: 400 },
+  BAD_NAME: { exit: 2, http: 400 },
+  BAD_ATTRIBUTE: { exit: 2, http: 400 },
+  BAD_STANZA: { exit: 2, http: 400 },
+  BAD_LAYOUT: { exit: 3, http: 422 },
+  BAD_CLUSTER_XML: { exit: 3, http: 422 },
+  BAD_FACTS: { exit: 3, http: 422 },
+  UNKNOWN_OBJECT: { exit: 4, http: 404 },
+  ALREADY_EXISTS: { exit: 4, http: 409 },
+  UNSUPPORTED_PROVMETHOD: { exit: 2, http: 400 },
+  NO_ADDRESS: { exit: 4, http: 422 },
+  SSH_UNREACHABLE: { exit: 10, http: 502 },
+  SSH_AUTH_REFUSED: { exit: 11, http: 502 },
+  SSH_HOSTKEY_CHANGED: { exit: 12, http: 502 },
+  SSH_COMMAND_FAILED: { exit: 13, http: 502 },
+  NO_RSYNC_ON_CLIENT: { exit: 14, http: 502 },
+  NO_SSH_KEY: { exit: 15, http: 500 },
+  RSYNC_FAILED: { exit: 20, http: 500 },
+  CAPTURE_INTERRUPTED: { exit: 21, http: 500 },
+  IMAGE_LOCKED: { exit: 22, http: 409 },
+  MANIFEST_MISMATCH: { exit: 23, http: 500 },
+  TOOL_MISSING: { exit: 30, http: 500 },
+  NOT_AVAILABLE: { exit: 31, http: 501 },
+  INTERNAL: { exit: 70, http: 500 },
+} as const satisfies Record<string, { exit: number; http: number }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export class SyscloneError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SyscloneError";
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+
+  get exitStatus(): number {
+    return errorCatalog[this.code].exit;
+  }
+
+  get httpStatus(): number {
+    return errorCatalog[this.code].http;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, hint: this.hint, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+export function isSyscloneError(error: unknown, code?: ErrorCode): error is SyscloneError {
+  return error instanceof SyscloneError && (code === undefined || error.code === code);
+}
+
+/** One line for a terminal: what is wrong, then what to do. */
+export function formatErrorLine(error: SyscloneError): string {
+  return `error [${error.code}]: ${error.message}${error.hint ? ` — ${error.hint}` : ""}`;
+}

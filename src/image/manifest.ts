@@ -1,0 +1,119 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { lstat, readdir, readlink, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+/** One line of manifest.jsonl: what later steps verify a clone against. */
+export interface ManifestEntry {
+  readonly path: string;
+  /** f file, d directory, l symlink, c/b device, p fifo, s socket */
+  readonly type: "f" | "d" | "l" | "c" | "b" | "p" | "s";
+  readonly mode: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  readonly sha256?: string;
+  readonly target?: string;
+  readonly rdev?: number;
+}
+
+export interface ManifestResult {
+  readonly entries: readonly ManifestEntry[];
+  readonly sizeBytes: number;
+  readonly fileCount: number;
+  /** Bytes of regular files whose inode is not shared with the previous version. */
+  readonly newBytes: number;
+  readonly hashedBytes: number;
+}
+
+function typeOf(stats: import("node:fs").Stats): ManifestEntry["type"] {
+  if (stats.isFile()) return "f";
+  if (stats.isDirectory()) return "d";
+  if (stats.isSymbolicLink()) return "l";
+  if (stats.isCharacterDevice()) return "c";
+  if (stats.isBlockDevice()) return "b";
+  if (stats.isFIFO()) return "p";
+  return "s";
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export async function readManifest(file: string): Promise<ManifestEntry[]> {
+  const text = await readFile(file, "utf8");
+  return text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as ManifestEntry);
+}
+
+/**
+ * Walk a captured root. Files hard-linked to the previous version (rsync --link-dest left
+ * them unchanged) share its inode, so their hash is taken from the previous manifest.
+ */
+export async function buildManifest(rootDir: string, previous?: { rootDir: string; entries: readonly ManifestEntry[] }): Promise<ManifestResult> {
+  const previousByPath = new Map(previous?.entries.map((entry) => [entry.path, entry]) ?? []);
+  const entries: ManifestEntry[] = [];
+  let sizeBytes = 0;
+  let newBytes = 0;
+  let hashedBytes = 0;
+  const hashedInodes = new Map<number, string>();
+  const pending: Promise<void>[] = [];
+  const limit = 8;
+
+  const visit = async (relative: string): Promise<void> => {
+    const absolute = path.join(rootDir, relative);
+    const stats = await lstat(absolute);
+    const type = typeOf(stats);
+    const base = {
+      path: relative === "" ? "/" : `/${relative}`,
+      type,
+      mode: (stats.mode & 0o7777).toString(8).padStart(4, "0"),
+      uid: stats.uid,
+      gid: stats.gid,
+      size: type === "f" ? stats.size : 0,
+    };
+    if (type === "f") {
+      sizeBytes += stats.size;
+      const index = entries.length;
+      entries.push(base);
+      const work = (async (): Promise<void> => {
+        let sha256 = hashedInodes.get(stats.ino);
+        if (!sha256) {
+          const old = previousByPath.get(base.path);
+          if (old?.sha256 && previous) {
+            const oldStats = await lstat(path.join(previous.rootDir, relative)).catch(() => undefined);
+            if (oldStats && oldStats.ino === stats.ino && oldStats.dev === stats.dev) sha256 = old.sha256;
+          }
+          if (!sha256) {
+            sha256 = await sha256File(absolute);
+            hashedBytes += stats.size;
+            newBytes += stats.size;
+          }
+          hashedInodes.set(stats.ino, sha256);
+        }
+        entries[index] = { ...base, sha256 };
+      })();
+      pending.push(work);
+      if (pending.length >= limit) await Promise.all(pending.splice(0));
+      return;
+    }
+    if (type === "l") entries.push({ ...base, target: await readlink(absolute) });
+    else if (type === "c" || type === "b") entries.push({ ...base, rdev: stats.rdev });
+    else entries.push(base);
+    if (type === "d") {
+      const names = (await readdir(absolute)).sort();
+      for (const name of names) await visit(relative === "" ? name : `${relative}/${name}`);
+    }
+  };
+  await visit("");
+  await Promise.all(pending);
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { entries, sizeBytes, fileCount: entries.length, newBytes, hashedBytes };
+}
+
+export async function writeManifest(file: string, entries: readonly ManifestEntry[]): Promise<string> {
+  const text = entries.map((entry) => JSON.stringify(entry)).join("\n") + "\n";
+  await writeFile(file, text);
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,140 @@
+import { isIP } from "node:net";
+import { SyscloneError } from "../errors/errors.js";
+import { isValidNodeName } from "../noderange/noderange.js";
+
+export const objectTypes = ["node", "group", "osimage"] as const;
+export type ObjectType = (typeof objectTypes)[number];
+
+type AttributeKind = "text" | "integer" | "list";
+
+export interface AttributeSpec {
+  readonly name: string;
+  readonly kind: AttributeKind;
+  readonly description: string;
+  /** Set by sysclone itself; chdef refuses it. */
+  readonly readOnly?: boolean;
+  readonly defaultValue?: string;
+  /** Returns the normalised value or throws a message. */
+  readonly normalise?: (value: string) => string;
+}
+
+export type Attributes = Record<string, string>;
+
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function listOf(check: (item: string) => string): (value: string) => string {
+  return (value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "")
+      .map(check)
+      .join(",");
+}
+
+const normaliseMac = (mac: string): string => {
+  const lower = mac.toLowerCase().replace(/-/g, ":");
+  if (!MAC.test(lower)) throw new Error(`"${mac}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+  return lower;
+};
+const normaliseName = (name: string): string => {
+  if (!isValidNodeName(name)) throw new Error(`"${name}" is not a valid name (letters, digits, . _ -)`);
+  return name;
+};
+const integerBetween = (min: number, max: number) => (value: string): string => {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new Error(`"${value}" is not a whole number from ${min} to ${max}`);
+  return String(Number(value));
+};
+const oneOf = (...allowed: string[]) => (value: string): string => {
+  if (!allowed.includes(value)) throw new Error(`"${value}" is not one of ${allowed.join(", ")}`);
+  return value;
+};
+
+export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
+  node: [
+    { name: "groups", kind: "list", description: "groups the node belongs to", normalise: listOf(normaliseName) },
+    { name: "mac", kind: "list", description: "MAC addresses", normalise: listOf(normaliseMac) },
+    {
+      name: "uuid", kind: "text", description: "DMI system UUID",
+      normalise: (v) => { const u = v.toLowerCase(); if (!UUID.test(u)) throw new Error(`"${v}" is not a UUID`); return u; },
+    },
+    { name: "serial", kind: "text", description: "DMI serial number" },
+    { name: "ip", kind: "text", description: "address the server reaches the node at", normalise: (v) => { if (isIP(v) === 0) throw new Error(`"${v}" is not an IP address`); return v; } },
+    { name: "hostname", kind: "text", description: "host name given to the clone" },
+    { name: "sshuser", kind: "text", description: "SSH user for capture and updatenode", defaultValue: "root", normalise: normaliseName },
+    { name: "sshport", kind: "integer", description: "SSH port", defaultValue: "22", normalise: integerBetween(1, 65535) },
+    { name: "osimage", kind: "text", description: "image the node is cloned from", normalise: normaliseName },
+    { name: "postscripts", kind: "list", description: "postscripts run after cloning", normalise: listOf(normaliseName) },
+    { name: "hostkey", kind: "text", description: "pinned SSH host key (type base64); empty to pin anew on next connect" },
+    { name: "state", kind: "text", description: "provisioning state", readOnly: true, defaultValue: "defined" },
+  ],
+  group: [
+    { name: "priority", kind: "integer", description: "override priority (lower wins)", defaultValue: "50", normalise: integerBetween(0, 1_000_000) },
+    { name: "osimage", kind: "text", description: "image for the group's nodes", normalise: normaliseName },
+    { name: "postscripts", kind: "list", description: "postscripts for the group's nodes", normalise: listOf(normaliseName) },
+  ],
+  osimage: [
+    { name: "provmethod", kind: "text", description: "provisioning method", defaultValue: "sysclone", normalise: oneOf("sysclone") },
+    { name: "sourcenode", kind: "text", description: "golden client last captured", readOnly: true },
+    { name: "currentversion", kind: "integer", description: "version the image's current points at", readOnly: true },
+    { name: "retain", kind: "integer", description: "versions kept after a capture", defaultValue: "3", normalise: integerBetween(1, 1000) },
+    { name: "exclude", kind: "list", description: "extra paths excluded from capture (rsync patterns)" },
+    { name: "postscripts", kind: "list", description: "postscripts run after cloning", normalise: listOf(normaliseName) },
+    { name: "transport", kind: "text", description: "clone transport", defaultValue: "rsync", normalise: oneOf("rsync", "archive", "multicast") },
+    { name: "description", kind: "text", description: "free text" },
+  ],
+};
+
+export function attributeSpec(type: ObjectType, name: string): AttributeSpec | undefined {
+  return schemas[type].find((spec) => spec.name === name);
+}
+
+export function parseObjectType(text: string | undefined): ObjectType {
+  if (text && (objectTypes as readonly string[]).includes(text)) return text as ObjectType;
+  throw new SyscloneError("USAGE", `unknown object type "${text ?? ""}"`, { hint: `use -t ${objectTypes.join("|")}` });
+}
+
+/** Check and normalise attr=value pairs for one object type; empty values clear an attribute. */
+export function normaliseAttributes(type: ObjectType, attributes: Attributes, options: { allowReadOnly?: boolean } = {}): Attributes {
+  const out: Attributes = {};
+  for (const [name, rawValue] of Object.entries(attributes)) {
+    const spec = attributeSpec(type, name);
+    if (!spec) {
+      throw new SyscloneError("BAD_ATTRIBUTE", `${type} has no attribute "${name}"`, {
+        hint: `known attributes: ${schemas[type].map((s) => s.name).join(", ")}`,
+      });
+    }
+    if (spec.readOnly && !options.allowReadOnly) {
+      throw new SyscloneError("BAD_ATTRIBUTE", `${type} attribute "${name}" is set by sysclone and cannot be changed by hand`);
+    }
+    const value = rawValue.trim();
+    if (value === "" || !spec.normalise) {
+      out[name] = value;
+      continue;
+    }
+    try {
+      out[name] = spec.normalise(value);
+    } catch (error) {
+      throw new SyscloneError("BAD_ATTRIBUTE", `${type} attribute ${name}: ${(error as Error).message}`);
+    }
+  }
+  return out;
+}
+
+export function defaults(type: ObjectType): Attributes {
+  const out: Attributes = {};
+  for (const spec of schemas[type]) if (spec.defaultValue !== undefined) out[spec.name] = spec.defaultValue;
+  return out;
+}
+
+/** attr=value command-line arguments into a record. */
+export function parseAssignments(args: readonly string[]): Attributes {
+  const out: Attributes = {};
+  for (const arg of args) {
+    const eq = arg.indexOf("=");
+    if (eq <= 0) throw new SyscloneError("USAGE", `"${arg}" is not attr=value`, { hint: "write attributes as name=value, e.g. ip=10.0.0.5" });
+    out[arg.slice(0, eq)] = arg.slice(eq + 1);
+  }
+  return out;
+}

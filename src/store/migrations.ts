@@ -1,0 +1,68 @@
+/** Numbered, append-only. Never edit a migration that has shipped; add the next one. */
+export const migrations: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE nodes (
+        name TEXT PRIMARY KEY,
+        groups TEXT NOT NULL DEFAULT '',
+        mac TEXT NOT NULL DEFAULT '',
+        uuid TEXT NOT NULL DEFAULT '',
+        serial TEXT NOT NULL DEFAULT '',
+        ip TEXT NOT NULL DEFAULT '',
+        hostname TEXT NOT NULL DEFAULT '',
+        sshuser TEXT NOT NULL DEFAULT 'root',
+        sshport TEXT NOT NULL DEFAULT '22',
+        osimage TEXT NOT NULL DEFAULT '',
+        postscripts TEXT NOT NULL DEFAULT '',
+        hostkey TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'defined',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE groups (
+        name TEXT PRIMARY KEY,
+        priority TEXT NOT NULL DEFAULT '50',
+        osimage TEXT NOT NULL DEFAULT '',
+        postscripts TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE osimages (
+        name TEXT PRIMARY KEY,
+        provmethod TEXT NOT NULL DEFAULT 'sysclone',
+        sourcenode TEXT NOT NULL DEFAULT '',
+        currentversion TEXT NOT NULL DEFAULT '',
+        retain TEXT NOT NULL DEFAULT '3',
+        exclude TEXT NOT NULL DEFAULT '',
+        postscripts TEXT NOT NULL DEFAULT '',
+        transport TEXT NOT NULL DEFAULT 'rsync',
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE image_versions (
+        osimage TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        source_node TEXT NOT NULL,
+        captured_at TEXT NOT NULL,
+        kernel TEXT NOT NULL DEFAULT '',
+        size_bytes INTEGER NOT NULL,
+        file_count INTEGER NOT NULL,
+        new_bytes INTEGER NOT NULL,
+        manifest_sha256 TEXT NOT NULL,
+        PRIMARY KEY (osimage, version)
+      );
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        node TEXT NOT NULL DEFAULT '',
+        osimage TEXT NOT NULL DEFAULT '',
+        message TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX events_node ON events (node, id);
+    `,
+  },
+];

@@ -1,0 +1,196 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { SyscloneError } from "../errors/errors.js";
+import { schemas, type Attributes, type ObjectType } from "../objects/schema.js";
+import { migrations } from "./migrations.js";
+
+export interface ImageVersionRecord {
+  readonly osimage: string;
+  readonly version: number;
+  readonly sourceNode: string;
+  readonly capturedAt: string;
+  readonly kernel: string;
+  readonly sizeBytes: number;
+  readonly fileCount: number;
+  readonly newBytes: number;
+  readonly manifestSha256: string;
+}
+
+export interface EventRecord {
+  readonly id: number;
+  readonly at: string;
+  readonly kind: string;
+  readonly node: string;
+  readonly osimage: string;
+  readonly message: string;
+  readonly data: Record<string, unknown>;
+}
+
+const tables: Record<ObjectType, string> = { node: "nodes", group: "groups", osimage: "osimages" };
+
+/** The only importer of better-sqlite3. Column names come from the object schemas, never from input. */
+export class Store {
+  private readonly db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  static open(file: string): Store {
+    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 5000");
+    db.pragma("foreign_keys = ON");
+    const store = new Store(db);
+    store.migrate();
+    return store;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma("user_version", { simple: true }) as number;
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(migration.sql);
+        this.db.pragma(`user_version = ${migration.version}`);
+      })();
+    }
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  private columns(type: ObjectType): string[] {
+    return schemas[type].map((spec) => spec.name);
+  }
+
+  getObject(type: ObjectType, name: string): Attributes | undefined {
+    const row = this.db.prepare(`SELECT * FROM ${tables[type]} WHERE name = ?`).get(name) as Record<string, string> | undefined;
+    return row ? this.pick(type, row) : undefined;
+  }
+
+  requireObject(type: ObjectType, name: string): Attributes {
+    const found = this.getObject(type, name);
+    if (!found) {
+      throw new SyscloneError("UNKNOWN_OBJECT", `no ${type} named "${name}"`, { hint: `define it first: mkdef -t ${type} ${name} attr=value…` });
+    }
+    return found;
+  }
+
+  listNames(type: ObjectType): string[] {
+    return (this.db.prepare(`SELECT name FROM ${tables[type]} ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+  }
+
+  listObjects(type: ObjectType): { name: string; attributes: Attributes }[] {
+    const rows = this.db.prepare(`SELECT * FROM ${tables[type]} ORDER BY name`).all() as Record<string, string>[];
+    return rows.map((row) => ({ name: row["name"] ?? "", attributes: this.pick(type, row) }));
+  }
+
+  private pick(type: ObjectType, row: Record<string, string>): Attributes {
+    const out: Attributes = {};
+    for (const column of this.columns(type)) out[column] = String(row[column] ?? "");
+    return out;
+  }
+
+  createObject(type: ObjectType, name: string, attributes: Attributes): void {
+    const now = new Date().toISOString();
+    const names = Object.keys(attributes).filter((key) => this.columns(type).includes(key));
+    const columnList = ["name", ...names, "created_at", "updated_at"];
+    const sql = `INSERT INTO ${tables[type]} (${columnList.join(", ")}) VALUES (${columnList.map(() => "?").join(", ")})`;
+    try {
+      this.db.prepare(sql).run(name, ...names.map((key) => attributes[key]), now, now);
+    } catch (error) {
+      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+        throw new SyscloneError("ALREADY_EXISTS", `${type} "${name}" already exists`, { hint: `change it with chdef -t ${type} ${name} attr=value` });
+      }
+      throw error;
+    }
+  }
+
+  updateObject(type: ObjectType, name: string, attributes: Attributes): void {
+    const names = Object.keys(attributes).filter((key) => this.columns(type).includes(key));
+    if (names.length === 0) return;
+    const sql = `UPDATE ${tables[type]} SET ${names.map((key) => `${key} = ?`).join(", ")}, updated_at = ? WHERE name = ?`;
+    const result = this.db.prepare(sql).run(...names.map((key) => attributes[key]), new Date().toISOString(), name);
+    if (result.changes === 0) this.requireObject(type, name);
+  }
+
+  deleteObject(type: ObjectType, name: string): boolean {
+    return this.db.prepare(`DELETE FROM ${tables[type]} WHERE name = ?`).run(name).changes > 0;
+  }
+
+  /** Group names defined explicitly or named in any node's groups. */
+  allGroupNames(): string[] {
+    const names = new Set(this.listNames("group"));
+    for (const { attributes } of this.listObjects("node")) {
+      for (const group of (attributes["groups"] ?? "").split(",")) if (group) names.add(group);
+    }
+    return [...names].sort();
+  }
+
+  groupMembers(group: string): string[] | undefined {
+    const rows = this.db.prepare("SELECT name, groups FROM nodes ORDER BY name").all() as { name: string; groups: string }[];
+    const members = rows.filter((row) => row.groups.split(",").includes(group)).map((row) => row.name);
+    if (members.length > 0) return members;
+    return this.getObject("group", group) ? [] : undefined;
+  }
+
+  addImageVersion(record: ImageVersionRecord): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO image_versions (osimage, version, source_node, captured_at, kernel, size_bytes, file_count, new_bytes, manifest_sha256)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(record.osimage, record.version, record.sourceNode, record.capturedAt, record.kernel, record.sizeBytes, record.fileCount, record.newBytes, record.manifestSha256);
+  }
+
+  imageVersions(osimage: string): ImageVersionRecord[] {
+    const rows = this.db.prepare("SELECT * FROM image_versions WHERE osimage = ? ORDER BY version").all(osimage) as Record<string, string | number>[];
+    return rows.map((row) => ({
+      osimage: String(row["osimage"]),
+      version: Number(row["version"]),
+      sourceNode: String(row["source_node"]),
+      capturedAt: String(row["captured_at"]),
+      kernel: String(row["kernel"]),
+      sizeBytes: Number(row["size_bytes"]),
+      fileCount: Number(row["file_count"]),
+      newBytes: Number(row["new_bytes"]),
+      manifestSha256: String(row["manifest_sha256"]),
+    }));
+  }
+
+  deleteImageVersion(osimage: string, version?: number): void {
+    if (version === undefined) this.db.prepare("DELETE FROM image_versions WHERE osimage = ?").run(osimage);
+    else this.db.prepare("DELETE FROM image_versions WHERE osimage = ? AND version = ?").run(osimage, version);
+  }
+
+  addEvent(event: { kind: string; node?: string; osimage?: string; message: string; data?: Record<string, unknown> }): void {
+    this.db
+      .prepare("INSERT INTO events (at, kind, node, osimage, message, data) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(new Date().toISOString(), event.kind, event.node ?? "", event.osimage ?? "", event.message, JSON.stringify(event.data ?? {}));
+  }
+
+  events(filter: { node?: string; limit?: number } = {}): EventRecord[] {
+    const rows = (
+      filter.node === undefined
+        ? this.db.prepare("SELECT * FROM events ORDER BY id DESC LIMIT ?").all(filter.limit ?? 100)
+        : this.db.prepare("SELECT * FROM events WHERE node = ? ORDER BY id DESC LIMIT ?").all(filter.node, filter.limit ?? 100)
+    ) as Record<string, string | number>[];
+    return rows.map((row) => ({
+      id: Number(row["id"]),
+      at: String(row["at"]),
+      kind: String(row["kind"]),
+      node: String(row["node"]),
+      osimage: String(row["osimage"]),
+      message: String(row["message"]),
+      data: JSON.parse(String(row["data"])) as Record<string, unknown>,
+    }));
+  }
+}
