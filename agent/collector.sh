@@ -31,7 +31,7 @@ printf ',"kernels_b64":"%s"' "$(b64_text "$(cd "$root/boot" 2>/dev/null && ls -1
 printf ',"modules_b64":"%s"' "$(b64_text "$(cd "$root/lib/modules" 2>/dev/null && ls -1 2>/dev/null)")"
 printf ',"fstab_b64":"%s"' "$(b64_file "$root/etc/fstab")"
 printf ',"lsblk":'
-json_or_null lsblk --json --bytes --output NAME,KNAME,PATH,TYPE,SIZE,FSTYPE,UUID,LABEL,PARTUUID,PARTLABEL,PARTTYPE,PARTN,PTTYPE,MOUNTPOINT,PKNAME
+json_or_null lsblk --json --bytes --output NAME,KNAME,PATH,TYPE,SIZE,FSTYPE,UUID,LABEL,PARTUUID,PARTLABEL,PARTTYPE,PTTYPE,MOUNTPOINT,PKNAME
 printf ',"findmnt":'
 json_or_null findmnt --json --list --output TARGET,SOURCE,FSTYPE,OPTIONS
 printf ',"sfdisk":{'

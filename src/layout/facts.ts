@@ -11,7 +11,6 @@ export interface BlockDevice {
   readonly label: string;
   readonly partlabel: string;
   readonly parttype: string;
-  readonly partn: number | undefined;
   readonly pttype: string;
   readonly mountpoint: string;
   readonly children: readonly BlockDevice[];
@@ -93,7 +92,6 @@ function number(value: unknown): number {
 }
 
 function blockDevice(raw: Json): BlockDevice {
-  const partn = raw["partn"];
   return {
     name: text(raw["name"]),
     path: text(raw["path"]) || `/dev/${text(raw["kname"]) || text(raw["name"])}`,
@@ -104,7 +102,6 @@ function blockDevice(raw: Json): BlockDevice {
     label: text(raw["label"]),
     partlabel: text(raw["partlabel"]),
     parttype: text(raw["parttype"]).toLowerCase(),
-    partn: partn === null || partn === undefined ? undefined : Number(partn),
     pttype: text(raw["pttype"]),
     mountpoint: text(raw["mountpoint"]),
     children: Array.isArray(raw["children"]) ? (raw["children"] as Json[]).map(blockDevice) : [],
