@@ -59,7 +59,7 @@ export async function createGoldenClient(options: GoldenClientOptions = {}): Pro
   const sshds: ChildProcess[] = [];
   const destroy = async (): Promise<void> => {
     for (const sshd of sshds) if (sshd.exitCode === null) sshd.kill("SIGKILL");
-    await Promise.all(sshds.map((sshd) => (sshd.exitCode === null ? new Promise((resolve) => sshd.once("exit", resolve)) : undefined)));
+    await Promise.all(sshds.map((sshd) => (sshd.exitCode === null ? new Promise((resolve) => sshd.once("exit", resolve)) : Promise.resolve())));
     for (const step of undo.reverse().splice(0)) await step().catch(() => undefined);
   };
   try {

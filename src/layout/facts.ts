@@ -83,7 +83,8 @@ function lines(text: string): string[] {
 }
 
 function text(value: unknown): string {
-  return value === null || value === undefined ? "" : String(value);
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : "";
 }
 
 function number(value: unknown): number {

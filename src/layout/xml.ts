@@ -13,7 +13,8 @@ function bad(message: string): SyscloneError {
 
 function attr(node: XmlNode, name: string): string | undefined {
   const value = node[`@_${name}`];
-  return value === undefined ? undefined : String(value);
+  if (value === undefined) return undefined;
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : "";
 }
 
 function required(node: XmlNode, name: string, where: string): string {
@@ -213,5 +214,5 @@ export function renderLayoutXml(layout: Layout): string {
   );
   config["boel"] = [attributes([["devstyle", layout.devstyle]])];
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, indentBy: "  ", suppressEmptyNode: true });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<!-- sysclone disk layout (SystemImager autoinstallscript.conf dialect) -->\n${builder.build({ config }) as string}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<!-- sysclone disk layout (SystemImager autoinstallscript.conf dialect) -->\n${builder.build({ config })}`;
 }

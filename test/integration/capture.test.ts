@@ -75,7 +75,7 @@ describe("imgcapture over ssh2 into the repository", () => {
     expect(sparse.blocks * 512).toBeLessThan(1024 * 1024);
 
     const node = await runCli(home, "lsdef", ["golden01", "--json"]);
-    expect(JSON.parse(node.stdout)[0].hostkey).toBe(golden.hostKeyPublic);
+    expect((JSON.parse(node.stdout) as { hostkey: string }[])[0]?.hostkey).toBe(golden.hostKeyPublic);
     const listed = await runCli(home, "lsimage", [image, "--json"]);
     const rows = JSON.parse(listed.stdout) as { name: string; current: number; versions: { version: number; sourceNode: string; sizeBytes: number }[] }[];
     expect(rows[0]).toMatchObject({ name: image, current: 1 });

@@ -54,7 +54,7 @@ describe("expandNoderange", () => {
     ["a,,b", "empty element"],
     ["node[]", "empty []"],
     ["bad$name", "not a node name"],
-    ["/[", "invalid regular expression"],
+    ["/*x", "invalid regular expression"],
     ["^/missing", "cannot read /missing"],
     ["a b", "white space"],
     ["node[1-999999]", "larger than"],
