@@ -23,7 +23,7 @@ mkdir -p /run/sshd
 stamp=node_modules/.sysclone-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
   echo "setup: installing npm dependencies"
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
   touch "$stamp"
 fi
 

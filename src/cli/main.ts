@@ -15,10 +15,11 @@ import { mkdef } from "./mkdef.js";
 import { nodels } from "./nodels.js";
 import { nodeset, updatenode } from "./not-yet.js";
 import { createOutput } from "./output.js";
+import { demo } from "./demo.js";
 import { rmdef } from "./rmdef.js";
 import { rmimage } from "./rmimage.js";
 
-const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, updatenode, keys, clusterCommand];
+const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, updatenode, keys, clusterCommand, demo];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name);
