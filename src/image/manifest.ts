@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
 import { lstat, readdir, readlink, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
@@ -26,7 +26,9 @@ export interface ManifestResult {
   readonly hashedBytes: number;
 }
 
-function typeOf(stats: import("node:fs").Stats): ManifestEntry["type"] {
+const SMALL_FILE = 4 * 1024 * 1024;
+
+function typeOf(stats: Stats): ManifestEntry["type"] {
   if (stats.isFile()) return "f";
   if (stats.isDirectory()) return "d";
   if (stats.isSymbolicLink()) return "l";
@@ -36,9 +38,10 @@ function typeOf(stats: import("node:fs").Stats): ManifestEntry["type"] {
   return "s";
 }
 
-async function sha256File(file: string): Promise<string> {
+async function sha256File(file: string, size: number): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  if (size <= SMALL_FILE) return hash.update(await readFile(file)).digest("hex");
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 
@@ -47,9 +50,26 @@ export async function readManifest(file: string): Promise<ManifestEntry[]> {
   return text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as ManifestEntry);
 }
 
+/** At most `limit` of the returned function's tasks run at once. */
+function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 /**
  * Walk a captured root. Files hard-linked to the previous version (rsync --link-dest left
  * them unchanged) share its inode, so their hash is taken from the previous manifest.
+ * Directories are walked and files hashed concurrently: the walk is latency-bound.
  */
 export async function buildManifest(rootDir: string, previous?: { rootDir: string; entries: readonly ManifestEntry[] }): Promise<ManifestResult> {
   const previousByPath = new Map(previous?.entries.map((entry) => [entry.path, entry]) ?? []);
@@ -57,13 +77,23 @@ export async function buildManifest(rootDir: string, previous?: { rootDir: strin
   let sizeBytes = 0;
   let newBytes = 0;
   let hashedBytes = 0;
-  const hashedInodes = new Map<number, string>();
-  const pending: Promise<void>[] = [];
-  const limit = 8;
+  const hashes = new Map<string, Promise<string>>();
+  const io = limiter(32);
+
+  const hashOf = async (absolute: string, relative: string, manifestPath: string, stats: Stats): Promise<string> => {
+    const old = previousByPath.get(manifestPath);
+    if (old?.sha256 && previous) {
+      const oldStats = await io(() => lstat(path.join(previous.rootDir, relative))).catch(() => undefined);
+      if (oldStats && oldStats.ino === stats.ino && oldStats.dev === stats.dev) return old.sha256;
+    }
+    hashedBytes += stats.size;
+    newBytes += stats.size;
+    return io(() => sha256File(absolute, stats.size));
+  };
 
   const visit = async (relative: string): Promise<void> => {
     const absolute = path.join(rootDir, relative);
-    const stats = await lstat(absolute);
+    const stats = await io(() => lstat(absolute));
     const type = typeOf(stats);
     const base = {
       path: relative === "" ? "/" : `/${relative}`,
@@ -75,39 +105,24 @@ export async function buildManifest(rootDir: string, previous?: { rootDir: strin
     };
     if (type === "f") {
       sizeBytes += stats.size;
-      const index = entries.length;
-      entries.push(base);
-      const work = (async (): Promise<void> => {
-        let sha256 = hashedInodes.get(stats.ino);
-        if (!sha256) {
-          const old = previousByPath.get(base.path);
-          if (old?.sha256 && previous) {
-            const oldStats = await lstat(path.join(previous.rootDir, relative)).catch(() => undefined);
-            if (oldStats && oldStats.ino === stats.ino && oldStats.dev === stats.dev) sha256 = old.sha256;
-          }
-          if (!sha256) {
-            sha256 = await sha256File(absolute);
-            hashedBytes += stats.size;
-            newBytes += stats.size;
-          }
-          hashedInodes.set(stats.ino, sha256);
-        }
-        entries[index] = { ...base, sha256 };
-      })();
-      pending.push(work);
-      if (pending.length >= limit) await Promise.all(pending.splice(0));
+      const inode = `${stats.dev}:${stats.ino}`;
+      let hash = hashes.get(inode);
+      if (!hash) {
+        hash = hashOf(absolute, relative, base.path, stats);
+        hashes.set(inode, hash);
+      }
+      entries.push({ ...base, sha256: await hash });
       return;
     }
-    if (type === "l") entries.push({ ...base, target: await readlink(absolute) });
+    if (type === "l") entries.push({ ...base, target: await io(() => readlink(absolute)) });
     else if (type === "c" || type === "b") entries.push({ ...base, rdev: stats.rdev });
     else entries.push(base);
     if (type === "d") {
-      const names = (await readdir(absolute)).sort();
-      for (const name of names) await visit(relative === "" ? name : `${relative}/${name}`);
+      const names = await io(() => readdir(absolute));
+      await Promise.all(names.map((name) => visit(relative === "" ? name : `${relative}/${name}`)));
     }
   };
   await visit("");
-  await Promise.all(pending);
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { entries, sizeBytes, fileCount: entries.length, newBytes, hashedBytes };
 }

@@ -1,0 +1,89 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { resolveHome, checkoutRoot } from "../src/config/paths.js";
+import { createGoldenClient } from "../src/demo/golden-client.js";
+import { populateDemoTree } from "../src/demo/demo-tree.js";
+import { must } from "../src/exec/must.js";
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function cli(home: string, command: string, args: string[]): string {
+  const result = spawnSync(process.execPath, [path.join(checkoutRoot(), "bin", `${command}.js`), ...args], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function duBytes(dir: string): Promise<number> {
+  return Number((await must("du", ["-s", "--block-size=1", dir])).stdoutTail.split("\t")[0]);
+}
+
+/** Change about 1% of the tree's bytes: rewrite whole files until the budget is spent. */
+async function changeOnePercent(root: string, totalBytes: number): Promise<number> {
+  const budget = totalBytes / 100;
+  let changed = 0;
+  const dir = path.join(root, "usr", "share", "doc");
+  for (const pkg of (await readdir(dir)).sort()) {
+    const changelog = path.join(dir, pkg, "copyright");
+    const text = await readFile(changelog).catch(() => undefined);
+    if (!text) continue;
+    await writeFile(changelog, Buffer.concat([text, Buffer.from("\nchanged by the benchmark\n")]));
+    changed += text.length + 25;
+    if (changed >= budget) break;
+  }
+  return changed;
+}
+
+export async function benchCapture(): Promise<void> {
+  const home = await mkdtemp(path.join(tmpdir(), "sysclone-bench-"));
+  const golden = await createGoldenClient({ populate: populateDemoTree, rootSizeMiB: 1024 });
+  try {
+    const key = cli(home, "sysclone", ["keys"]).trim();
+    await golden.authorize(key);
+    cli(home, "mkdef", ["golden", `ip=${golden.address}`]);
+    const paths = resolveHome({ SYSCLONE_HOME: home });
+    const sshCommand = `ssh -i ${paths.privateKey} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
+    const raw = async (n: number): Promise<number> => {
+      const dest = path.join(home, `raw-${n}`);
+      await must("sync", []);
+      const start = process.hrtime.bigint();
+      await must("rsync", ["-aHAXS", "--numeric-ids", "-e", sshCommand, `root@${golden.address}:${golden.root}/`, `${dest}/`]);
+      return seconds(start);
+    };
+    const ours = (image: string): number => {
+      spawnSync("sync");
+      const start = process.hrtime.bigint();
+      cli(home, "imgcapture", ["golden", "-t", "sysclone", "-o", image, "--root", golden.root]);
+      return seconds(start);
+    };
+    await raw(0);
+    const rawTimes: number[] = [];
+    const ourTimes: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      rawTimes.push(await raw(i));
+      ourTimes.push(ours(`bench${i}`));
+    }
+    const rawBest = Math.min(...rawTimes);
+    const ourBest = Math.min(...ourTimes);
+    const info = JSON.parse(await readFile(path.join(home, "images", "bench1", "v1", "image.json"), "utf8")) as { sizeBytes: number; fileCount: number };
+    const before = await duBytes(path.join(home, "images", "bench1"));
+    const changed = await changeOnePercent(golden.root, info.sizeBytes);
+    const second = ours("bench1");
+    const after = await duBytes(path.join(home, "images", "bench1"));
+    const v2 = JSON.parse(await readFile(path.join(home, "images", "bench1", "v2", "image.json"), "utf8")) as { newBytes: number };
+    const firstOfSame = ourTimes[0] ?? ourBest;
+    // Copies are kept (and sync'd before each run) for both sides: deleting a fresh copy would skip its writeback.
+    console.log(`capture benchmark: ${(info.sizeBytes / 1e6).toFixed(0)} MB, ${info.fileCount} entries, golden client in a network namespace over veth`);
+    console.log(`  plain rsync -aHAXS --numeric-ids over OpenSSH: ${rawTimes.map((t) => t.toFixed(2)).join(" / ")} s (best ${rawBest.toFixed(2)})`);
+    console.log(`  imgcapture (ssh2 transport, collector, manifest with sha256): ${ourTimes.map((t) => t.toFixed(2)).join(" / ")} s (best ${ourBest.toFixed(2)})`);
+    console.log(`  ratio capture / raw rsync: ${(ourBest / rawBest).toFixed(2)} (goal <= 1.10)`);
+    console.log(`  re-capture after changing ${(changed / 1e6).toFixed(2)} MB (1%): ${second.toFixed(2)} s; ratio re-capture / first capture: ${(second / firstOfSame).toFixed(2)} (goal <= 0.15)`);
+    console.log(`  new file bytes / changed bytes: ${(v2.newBytes / changed).toFixed(2)}; extra disk (du, incl. new directory inodes and manifest) / changed bytes: ${((after - before) / changed).toFixed(2)} (goal <= 1.1)`);
+  } finally {
+    await golden.destroy();
+    await rm(home, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,15 @@
+import { benchCapture } from "./capture.js";
+
+const suites: Record<string, () => Promise<void>> = { capture: benchCapture };
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length > 0 ? wanted : Object.keys(suites);
+for (const name of names) {
+  const suite = suites[name];
+  if (!suite) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(suites).join(", ")}`);
+    process.exitCode = 2;
+    break;
+  }
+  await suite();
+}
