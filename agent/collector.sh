@@ -30,6 +30,8 @@ printf ',"rsync_b64":"%s"' "$(b64_text "$(command -v rsync || true)")"
 printf ',"kernels_b64":"%s"' "$(b64_text "$(cd "$root/boot" 2>/dev/null && ls -1 vmlinuz-* 2>/dev/null)")"
 printf ',"modules_b64":"%s"' "$(b64_text "$(cd "$root/lib/modules" 2>/dev/null && ls -1 2>/dev/null)")"
 printf ',"fstab_b64":"%s"' "$(b64_file "$root/etc/fstab")"
+# Without udev (containers, initrds) lsblk leaves FSTYPE/UUID/LABEL empty: blkid probes them.
+printf ',"blkid_b64":"%s"' "$(b64_text "$(blkid -o export 2>/dev/null)")"
 printf ',"lsblk":'
 json_or_null lsblk --json --bytes --output NAME,KNAME,PATH,TYPE,SIZE,FSTYPE,UUID,LABEL,PARTUUID,PARTLABEL,PARTTYPE,PTTYPE,MOUNTPOINT,PKNAME
 printf ',"findmnt":'

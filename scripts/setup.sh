@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(
   rsync openssh-server openssh-client fdisk util-linux e2fsprogs xfsprogs acl attr
-  iproute2 shellcheck kmod cpio zstd dosfstools mtools
+  iproute2 shellcheck kmod cpio zstd dosfstools mtools gzip
+  qemu-system-x86 busybox-static lvm2 mdadm
 )
 missing=()
 for package in "${packages[@]}"; do

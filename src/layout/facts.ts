@@ -116,6 +116,32 @@ function report<T>(raw: unknown, key: string, map: (row: Json) => T): T[] {
   return (reports as Json[]).flatMap((r) => (Array.isArray(r[key]) ? (r[key] as Json[]).map(map) : []));
 }
 
+/** `blkid -o export`: blank-line separated blocks of KEY=value lines, keyed by DEVNAME. */
+export function parseBlkidExport(text: string): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const block of text.split(/\n\s*\n/)) {
+    const fields: Record<string, string> = {};
+    for (const line of block.split("\n")) {
+      const eq = line.indexOf("=");
+      if (eq > 0) fields[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    }
+    if (fields["DEVNAME"]) out.set(fields["DEVNAME"], fields);
+  }
+  return out;
+}
+
+function withProbed(device: BlockDevice, probed: Map<string, Record<string, string>>): BlockDevice {
+  const found = probed.get(device.path);
+  return {
+    ...device,
+    fstype: device.fstype || found?.["TYPE"] || "",
+    uuid: device.uuid || found?.["UUID"] || "",
+    label: device.label || found?.["LABEL"] || "",
+    partlabel: device.partlabel || found?.["PARTLABEL"] || "",
+    children: device.children.map((child) => withProbed(child, probed)),
+  };
+}
+
 export function parseFacts(output: string): CollectorFacts {
   let raw: Json;
   try {
@@ -127,6 +153,7 @@ export function parseFacts(output: string): CollectorFacts {
   const lsblk = raw["lsblk"] as Json | null;
   if (!lsblk || !Array.isArray(lsblk["blockdevices"])) throw badFacts("lsblk printed nothing (is util-linux installed and /sys mounted?)");
   const findmnt = raw["findmnt"] as Json | null;
+  const probed = parseBlkidExport(decode(raw["blkid_b64"]));
   const tables: Record<string, SfdiskTable> = {};
   for (const [disk, value] of Object.entries((raw["sfdisk"] as Json | undefined) ?? {})) {
     const table = (value as Json)["partitiontable"] as Json | undefined;
@@ -155,7 +182,7 @@ export function parseFacts(output: string): CollectorFacts {
     kernels: lines(decode(raw["kernels_b64"])),
     moduleDirs: lines(decode(raw["modules_b64"])),
     fstab: decode(raw["fstab_b64"]),
-    blockDevices: (lsblk["blockdevices"] as Json[]).map(blockDevice),
+    blockDevices: (lsblk["blockdevices"] as Json[]).map((raw) => withProbed(blockDevice(raw), probed)),
     mounts: Array.isArray(findmnt?.["filesystems"])
       ? (findmnt["filesystems"] as Json[]).map((m) => ({ target: text(m["target"]), source: text(m["source"]), fstype: text(m["fstype"]), options: text(m["options"]) }))
       : [],
