@@ -5,7 +5,7 @@ import { defaults } from "../objects/schema.js";
 import type { Command } from "./command.js";
 import { ensureKeyPair } from "./keys.js";
 import { lsimage } from "./lsimage.js";
-import { formatBytes } from "./output.js";
+import { captureReporter, formatBytes } from "./output.js";
 
 const GOLDEN = "demo-golden";
 const IMAGE = "demo-image";
@@ -38,14 +38,7 @@ export const demo: Command = {
           { node: GOLDEN, osimage: IMAGE, provmethod: "sysclone", root: golden.root, layoutFile: undefined, excludes: [], dryRun: false },
           {
             store, repository: deps.repository, privateKeyFile: deps.home.privateKey, rshProgram: deps.rshProgram, clusterXml: deps.home.clusterXml, signal: deps.signal,
-            reporter: {
-              phase: (phase, message) => {
-                out.endProgress();
-                out.line(`  ${phase}: ${message}`);
-              },
-              progress: (percent, bytes) => out.progress("  rsync", percent, formatBytes(bytes)),
-              warn: (message) => out.warn(message),
-            },
+            reporter: captureReporter(out, "  "),
           },
         );
         out.endProgress();

@@ -1,7 +1,7 @@
 import { captureImage } from "../capture/capture.js";
 import { SyscloneError } from "../errors/errors.js";
 import { stringList, stringValue, type Command } from "./command.js";
-import { formatBytes } from "./output.js";
+import { captureReporter, formatBytes } from "./output.js";
 
 export const imgcapture: Command = {
   name: "imgcapture",
@@ -40,14 +40,7 @@ export const imgcapture: Command = {
         rshProgram: deps.rshProgram,
         clusterXml: deps.home.clusterXml,
         signal: deps.signal,
-        reporter: {
-          phase: (phase, message) => {
-            out.endProgress();
-            out.line(`${node}: ${phase}: ${message}`);
-          },
-          progress: (percent, bytes) => out.progress(`${node}: rsync`, percent, formatBytes(bytes)),
-          warn: (message) => out.warn(`${node}: ${message}`),
-        },
+        reporter: captureReporter(out, `${node}: `),
       },
     );
     out.endProgress();

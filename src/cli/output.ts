@@ -1,5 +1,9 @@
 import { formatErrorLine, type SyscloneError } from "../errors/errors.js";
 
+import { formatBytes } from "../format/bytes.js";
+
+export { formatBytes };
+
 /** What a command prints through: plain lines, JSON with --json, a progress bar on a TTY. */
 export interface Output {
   readonly json: boolean;
@@ -14,17 +18,6 @@ export interface Output {
 export interface OutputStreams {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit] ?? "B"}`;
 }
 
 export function renderBar(percent: number, width: number): string {
@@ -79,5 +72,17 @@ export function createOutput(json: boolean, streams: OutputStreams = { stdout: p
       if (json) streams.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
       streams.stderr.write(`${formatErrorLine(error)}\n`);
     },
+  };
+}
+
+/** How a capture's phases and progress reach the user, each line prefixed (xCAT style). */
+export function captureReporter(out: Output, prefix: string): { phase(phase: string, message: string): void; progress(percent: number, bytes: number): void; warn(message: string): void } {
+  return {
+    phase: (phase, message) => {
+      out.endProgress();
+      out.line(`${prefix}${phase}: ${message}`);
+    },
+    progress: (percent, bytes) => out.progress(`${prefix}rsync`, percent, formatBytes(bytes)),
+    warn: (message) => out.warn(`${prefix}${message}`),
   };
 }

@@ -1,17 +1,6 @@
 import type { Layout } from "./model.js";
+import { formatBytes } from "../format/bytes.js";
 import { partitionDevice } from "./validate.js";
-
-function human(bytes: number | undefined): string {
-  if (bytes === undefined) return "?";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit] ?? ""}`;
-}
 
 /** Plain sentences a person can check against the golden client. */
 export function describeLayout(layout: Layout): string[] {
@@ -21,10 +10,10 @@ export function describeLayout(layout: Layout): string[] {
     return fs ? ` ${fs.fs} on ${fs.mp}${fs.format ? "" : " (not formatted)"}` : "";
   };
   for (const disk of layout.disks) {
-    lines.push(`disk ${disk.dev}: ${disk.labelType === "none" ? "no partition table" : disk.labelType}, ${human(disk.sizeBytes)}${fsFor(disk.dev)}`);
+    lines.push(`disk ${disk.dev}: ${disk.labelType === "none" ? "no partition table" : disk.labelType}, ${disk.sizeBytes === undefined ? "size unknown" : formatBytes(disk.sizeBytes)}${fsFor(disk.dev)}`);
     for (const part of disk.partitions) {
       const dev = partitionDevice(disk.dev, part.num);
-      const size = part.size === "*" ? `rest of disk (${human(part.sizeBytes)} at capture)` : human(part.sizeBytes ?? Number(part.size) * 1e6);
+      const size = part.size === "*" ? `rest of disk${part.sizeBytes === undefined ? "" : ` (${formatBytes(part.sizeBytes)} at capture)`}` : formatBytes(part.sizeBytes ?? Number(part.size) * 1e6);
       const extras = [
         part.pType !== "primary" ? part.pType : "",
         part.flags.length > 0 ? `flags ${part.flags.join(",")}` : "",
@@ -38,7 +27,7 @@ export function describeLayout(layout: Layout): string[] {
   for (const raid of layout.raids) lines.push(`raid ${raid.name}: ${raid.level} of ${raid.devices.join(" ")}${fsFor(raid.name)}`);
   for (const group of layout.volumeGroups) {
     lines.push(`volume group ${group.name} (extent ${group.extentSize})`);
-    for (const lv of group.volumes) lines.push(`  /dev/${group.name}/${lv.name}: ${lv.sizeBytes === undefined ? lv.size : human(lv.sizeBytes)}${fsFor(`/dev/${group.name}/${lv.name}`)}`);
+    for (const lv of group.volumes) lines.push(`  /dev/${group.name}/${lv.name}: ${lv.sizeBytes === undefined ? lv.size : formatBytes(lv.sizeBytes)}${fsFor(`/dev/${group.name}/${lv.name}`)}`);
   }
   const mounts = layout.filesystems.filter((f) => f.format).map((f) => `${f.mp} (${f.fs})`);
   lines.push(`created and mounted in order: ${mounts.join(", ") || "nothing"}`);
