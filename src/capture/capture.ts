@@ -101,6 +101,7 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
 
   reporter.phase("connect", `connecting to ${options.node} (${target.user}@${host}:${target.port})`);
   const session = await connectSsh(target);
+  const pinnedHostKey = target.pinnedHostKey ?? session.hostKey;
   let facts: CollectorFacts;
   try {
     if (!target.pinnedHostKey) {
@@ -119,15 +120,13 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
 
   reporter.phase("layout", "building the disk layout");
   const derived = layoutFromFacts(facts);
-  const warnings = [...derived.warnings];
-  const rootIsMounted = !derived.warnings.some((w) => w.includes("is not a mount point"));
-  if (!suppliedLayout && !rootIsMounted) {
+  if (!suppliedLayout && !derived.rootIsMountPoint) {
     throw new SyscloneError("BAD_LAYOUT", `${options.root} on ${options.node} is not a mount point, so its disk layout cannot be read`, {
       hint: "supply the layout with --layout FILE (see `sysclone layout check`)",
     });
   }
   const layout = suppliedLayout ?? derived.layout;
-  if (suppliedLayout) warnings.splice(0, warnings.length);
+  const warnings = suppliedLayout ? [] : [...derived.warnings];
   for (const warning of warnings) reporter.warn(warning);
 
   const osimageAttributes = store.getObject("osimage", osimage);
@@ -172,7 +171,7 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
         [rshEnvironment.port]: String(target.port),
         [rshEnvironment.user]: target.user,
         [rshEnvironment.key]: deps.privateKeyFile,
-        [rshEnvironment.hostKey]: store.requireObject("node", options.node)["hostkey"] ?? "",
+        [rshEnvironment.hostKey]: pinnedHostKey,
       },
       ...(deps.signal ? { signal: deps.signal } : {}),
       onStdout: (chunk) => {

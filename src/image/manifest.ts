@@ -23,7 +23,6 @@ export interface ManifestResult {
   readonly fileCount: number;
   /** Bytes of regular files whose inode is not shared with the previous version. */
   readonly newBytes: number;
-  readonly hashedBytes: number;
 }
 
 const SMALL_FILE = 4 * 1024 * 1024;
@@ -76,7 +75,6 @@ export async function buildManifest(rootDir: string, previous?: { rootDir: strin
   const entries: ManifestEntry[] = [];
   let sizeBytes = 0;
   let newBytes = 0;
-  let hashedBytes = 0;
   const hashes = new Map<string, Promise<string>>();
   const io = limiter(32);
 
@@ -86,7 +84,6 @@ export async function buildManifest(rootDir: string, previous?: { rootDir: strin
       const oldStats = await io(() => lstat(path.join(previous.rootDir, relative))).catch(() => undefined);
       if (oldStats && oldStats.ino === stats.ino && oldStats.dev === stats.dev) return old.sha256;
     }
-    hashedBytes += stats.size;
     newBytes += stats.size;
     return io(() => sha256File(absolute, stats.size));
   };
@@ -124,7 +121,7 @@ export async function buildManifest(rootDir: string, previous?: { rootDir: strin
   };
   await visit("");
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { entries, sizeBytes, fileCount: entries.length, newBytes, hashedBytes };
+  return { entries, sizeBytes, fileCount: entries.length, newBytes };
 }
 
 export async function writeManifest(file: string, entries: readonly ManifestEntry[]): Promise<string> {

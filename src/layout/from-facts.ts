@@ -8,6 +8,8 @@ export interface LayoutFromFacts {
   readonly mountExcludes: readonly string[];
   /** Swap files named in fstab: never copied. */
   readonly swapFiles: readonly string[];
+  /** False when the root is a plain directory (a chroot): its layout must be supplied. */
+  readonly rootIsMountPoint: boolean;
   readonly warnings: readonly string[];
 }
 
@@ -176,7 +178,8 @@ export function layoutFromFacts(facts: CollectorFacts): LayoutFromFacts {
   const inScope = facts.mounts
     .map((mount) => ({ mount, mp: relativeMountPoint(facts.root, mount.target) }))
     .filter((m): m is { mount: (typeof facts.mounts)[number]; mp: string } => m.mp !== undefined);
-  if (!inScope.some((m) => m.mp === "/")) warnings.push(`${facts.root} is not a mount point: supply its layout with --layout FILE`);
+  const rootIsMountPoint = inScope.some((m) => m.mp === "/");
+  if (!rootIsMountPoint) warnings.push(`${facts.root} is not a mount point: supply its layout with --layout FILE`);
 
   for (const { mount, mp } of inScope) {
     const device = mount.source.startsWith("/dev/") ? resolveSpec(mount.source, index) : undefined;
@@ -244,6 +247,6 @@ export function layoutFromFacts(facts: CollectorFacts): LayoutFromFacts {
     filesystems: mountOrder(filesystems),
     devstyle: "udev",
   };
-  return { layout, mountExcludes, swapFiles, warnings };
+  return { layout, mountExcludes, swapFiles, rootIsMountPoint, warnings };
 }
 

@@ -164,7 +164,9 @@ describe("layout from collector facts", () => {
 
   it("a tree under --root that is no mount point asks for --layout", () => {
     const output = collectorOutput({ root: "/srv/chroot", lsblk: [dev("vda", "disk", GiB)], findmnt: [{ target: "/", source: "/dev/vda", fstype: "ext4", options: "rw" }], sfdisk: {}, fstab: "" });
-    expect(layoutFromFacts(parseFacts(output)).warnings).toEqual(["/srv/chroot is not a mount point: supply its layout with --layout FILE"]);
+    const result = layoutFromFacts(parseFacts(output));
+    expect(result.rootIsMountPoint).toBe(false);
+    expect(result.warnings).toEqual(["/srv/chroot is not a mount point: supply its layout with --layout FILE"]);
   });
 
   it("refuses output that is not the collector's", () => {
