@@ -109,9 +109,3 @@ function execOnClient(client: Client, command: string, stdin: string | Buffer | 
     });
   });
 }
-
-/** Quote one word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}

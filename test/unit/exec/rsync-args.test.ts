@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { captureRsyncArgs, parseProgress2, rsyncOutcome } from "../../../src/exec/rsync-args.js";
 import { parseRshArgs } from "../../../src/exec/rsh-shim.js";
-import { shellQuote } from "../../../src/exec/ssh.js";
+import { shellQuote } from "../../../src/format/shell.js";
 import { checkImageName } from "../../../src/image/names.js";
 import { combineExcludes, parseExcludeFile } from "../../../src/capture/excludes.js";
 

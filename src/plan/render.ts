@@ -1,0 +1,135 @@
+import { shellCommand, shellQuote } from "../format/shell.js";
+import type { ClonePlan, PlannedFilesystem } from "./model.js";
+import { sfdiskScript } from "./partitions.js";
+
+/** rsync's arguments for every copy from the image: the capture's own fidelity flags. */
+export const pullRsyncArgs = ["-aHAXS", "--numeric-ids", "--delete", "--info=progress2", "--no-inc-recursive"] as const;
+const overlayRsyncArgs = ["-aHAX", "--numeric-ids"] as const;
+/** Where postscripts are fetched to inside the clone; removed before the clone finishes. */
+export const postscriptDir = "/.sysclone/postscripts";
+
+function mkfsCommand(fs: PlannedFilesystem): string[] {
+  const label = fs.label;
+  switch (fs.fs) {
+    case "ext2":
+    case "ext3":
+    case "ext4":
+      return [`mkfs.${fs.fs}`, "-F", "-q", "-U", fs.uuid, ...(label ? ["-L", label] : []), ...fs.mkfsOptions, fs.dev];
+    case "xfs":
+      return ["mkfs.xfs", "-f", "-q", "-m", `uuid=${fs.uuid}`, ...(label ? ["-L", label] : []), ...fs.mkfsOptions, fs.dev];
+    case "btrfs":
+      return ["mkfs.btrfs", "-f", "-q", "-U", fs.uuid, ...(label ? ["-L", label] : []), ...fs.mkfsOptions, fs.dev];
+    case "vfat":
+      return ["mkfs.vfat", "-i", fs.uuid.replace("-", ""), ...(label ? ["-n", label] : []), ...fs.mkfsOptions, fs.dev];
+    case "swap":
+      return ["mkswap", "-U", fs.uuid, ...(label ? ["-L", label] : []), fs.dev];
+    default:
+      return [`mkfs.${fs.fs}`, ...fs.mkfsOptions, fs.dev];
+  }
+}
+
+function join(root: string, mp: string): string {
+  return mp === "/" ? root : `${root}${mp}`;
+}
+
+function diskSteps(plan: ClonePlan): string[] {
+  const lines: string[] = [];
+  lines.push("", "sc_step check 'check the disks before writing'");
+  for (const disk of plan.disks) lines.push(shellCommand(["sc_require_disk", disk.dev, String(disk.sizeBytes)]));
+  lines.push("", "sc_step partition 'wipe and partition'");
+  for (const disk of plan.disks) {
+    lines.push(shellCommand(["wipefs", "-a", "-q", disk.dev]));
+    if (disk.labelType === "none") continue;
+    const script = sfdiskScript(disk.labelType, disk.partitions, disk.sectorSize);
+    lines.push(`${shellCommand(["printf", "%s\\n", ...script])} | ${shellCommand(["sfdisk", "--quiet", "--wipe", "always", "--wipe-partitions", "always", disk.dev])}`);
+    lines.push(shellCommand(["sc_wait_devices", ...disk.partitions.filter((p) => p.pType !== "extended").map((p) => p.dev)]));
+  }
+  for (const raid of plan.raids) {
+    lines.push(
+      shellCommand([
+        "mdadm", "--create", raid.dev, "--run", "--metadata=1.2", `--level=${raid.level}`, `--raid-devices=${raid.members.length - raid.spares}`,
+        ...(raid.spares > 0 ? [`--spare-devices=${raid.spares}`] : []),
+        ...(raid.chunkSize ? [`--chunk=${raid.chunkSize}`] : []),
+        ...raid.members,
+      ]),
+    );
+  }
+  for (const group of plan.volumeGroups) {
+    lines.push(shellCommand(["pvcreate", "-ff", "-y", ...group.physicalVolumes]));
+    lines.push(shellCommand(["vgcreate", "-y", ...(group.extentSize ? ["-s", group.extentSize] : []), group.name, ...group.physicalVolumes]));
+    for (const lv of group.volumes) {
+      const size = lv.sizeBytes !== undefined ? ["-L", `${lv.sizeBytes}b`] : ["-l", lv.extents ?? "100%FREE"];
+      lines.push(shellCommand(["lvcreate", "-y", "-W", "y", "-Z", "y", ...size, "-n", lv.name, group.name]));
+    }
+    lines.push(shellCommand(["vgmknodes", group.name]));
+  }
+  lines.push("", "sc_step mkfs 'make filesystems'");
+  for (const fs of [...plan.filesystems, ...plan.swaps]) lines.push(shellCommand(mkfsCommand(fs)));
+  lines.push("", "sc_step mount 'mount the filesystems'");
+  for (const mount of plan.mounts) {
+    const at = join(plan.root, mount.mp);
+    lines.push(shellCommand(["mkdir", "-p", at]), shellCommand(["mount", "-t", mount.fs, mount.dev, at]));
+  }
+  return lines;
+}
+
+function copySteps(plan: ClonePlan): string[] {
+  const root = `${plan.root.replace(/\/$/, "")}/`;
+  const lines = ["", "sc_step pull 'copy the image'"];
+  if (plan.transport.kind === "archive") {
+    lines.push(shellCommand(["sc_pull_archive", plan.transport.url, plan.root]));
+    lines.push("sc_step repair 'repair pass over rsync'");
+    lines.push(shellCommand(["sc_pull", "rsync", ...pullRsyncArgs, plan.transport.repair.url, root]));
+  } else {
+    lines.push(shellCommand(["sc_pull", "rsync", ...pullRsyncArgs, plan.transport.source.url, root]));
+  }
+  if (plan.verifyUrl !== undefined) {
+    lines.push("", "sc_step verify 'verify against the image manifest'", shellCommand(["sc_verify", plan.verifyUrl, plan.root]));
+  }
+  if (plan.overrides.length > 0) {
+    lines.push("", "sc_step overrides 'apply overrides'");
+    for (const o of plan.overrides) lines.push(shellCommand(["sc_fetch", "rsync", ...overlayRsyncArgs, o.source.url, root]));
+  }
+  if (plan.fstab !== undefined) {
+    const fstabLines = plan.fstab.replace(/\n$/, "").split("\n");
+    lines.push("", "sc_step fstab 'write fstab by UUID'", `${shellCommand(["printf", "%s\\n", ...fstabLines])} > ${shellQuote(`${root}etc/fstab`)}`);
+  }
+  return lines;
+}
+
+function postscriptSteps(plan: ClonePlan): string[] {
+  if (plan.postscripts.length === 0) return [];
+  const dir = `${plan.root.replace(/\/$/, "")}${postscriptDir}`;
+  const env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ...Object.entries(plan.environment).map(([k, v]) => `${k}=${v}`)];
+  const lines = ["", "sc_step postscripts 'run postscripts'", shellCommand(["mkdir", "-p", dir])];
+  for (const script of plan.postscripts) lines.push(shellCommand(["sc_fetch", "rsync", "-a", script.source.url, `${dir}/`]));
+  lines.push(shellCommand(["sc_bind_system", plan.root]));
+  for (const script of plan.postscripts) {
+    lines.push(shellCommand(["sc_postscript", script.name, "env", "-i", ...env, "chroot", plan.root, `${postscriptDir}/${script.name}`]));
+  }
+  lines.push(shellCommand(["sc_unbind_system", plan.root]), shellCommand(["rm", "-rf", `${plan.root.replace(/\/$/, "")}/.sysclone`]));
+  return lines;
+}
+
+function unmountSteps(plan: ClonePlan): string[] {
+  if (plan.mounts.length === 0) return [];
+  const lines = ["", "sc_step unmount 'unmount'", "sync"];
+  for (const mount of [...plan.mounts].reverse()) lines.push(shellCommand(["umount", join(plan.root, mount.mp)]));
+  for (const group of plan.volumeGroups) lines.push(shellCommand(["vgchange", "-a", "n", group.name]));
+  return lines;
+}
+
+/** The plan as a POSIX sh script of simple quoted commands; the sc_* helpers come from agent/clone/lib.sh. */
+export function renderPlan(plan: ClonePlan): string {
+  const header = [
+    "#!/bin/sh",
+    `# sysclone clone plan: node ${plan.node}, image ${plan.osimage} v${plan.version}, target ${plan.target === "disks" ? "disks" : plan.root}`,
+    ...plan.warnings.map((w) => `# warning: ${w.replace(/\n/g, " ")}`),
+    "set -eu",
+    `. "\${SC_LIB:?the clone agent sets SC_LIB}"`,
+    "trap 'sc_exit_trap $?' EXIT",
+    shellCommand(["sc_begin", plan.node, plan.osimage, String(plan.version)]),
+  ];
+  const body = [...(plan.target === "disks" ? diskSteps(plan) : ["", shellCommand(["mkdir", "-p", plan.root])]), ...copySteps(plan), ...postscriptSteps(plan), ...unmountSteps(plan)];
+  return `${[...header, ...body, "", shellCommand(["sc_finish", plan.finalAction]), ""].join("\n")}`;
+}
