@@ -13,13 +13,18 @@ import { lsdef } from "./lsdef.js";
 import { lsimage } from "./lsimage.js";
 import { mkdef } from "./mkdef.js";
 import { nodels } from "./nodels.js";
-import { nodeset, updatenode } from "./not-yet.js";
+import { updatenode } from "./not-yet.js";
+import { nodeset } from "./nodeset.js";
 import { createOutput } from "./output.js";
 import { demo } from "./demo.js";
 import { rmdef } from "./rmdef.js";
 import { rmimage } from "./rmimage.js";
+import { serve } from "./serve.js";
+import { nodestat } from "./nodestat.js";
+import { plan } from "./plan.js";
+import { bootargs } from "./bootargs.js";
 
-const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, updatenode, keys, clusterCommand, demo];
+const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name);

@@ -16,5 +16,4 @@ export function notYet(name: string, summary: string, usage: string): Command {
   };
 }
 
-export const nodeset = notYet("nodeset", "set what nodes get on their next boot", "nodeset NODERANGE osimage=NAME|boot|shell");
 export const updatenode = notYet("updatenode", "sync files, rerun postscripts, update nodes to the current image", "updatenode NODERANGE [-F] [-S] [-P] [-k]");

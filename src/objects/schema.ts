@@ -42,6 +42,10 @@ const normaliseName = (name: string): string => {
   if (!isValidNodeName(name)) throw new Error(`"${name}" is not a valid name (letters, digits, . _ -)`);
   return name;
 };
+const ipAddress = (value: string): string => {
+  if (isIP(value) === 0) throw new Error(`"${value}" is not an IP address`);
+  return value;
+};
 const integerBetween = (min: number, max: number) => (value: string): string => {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new Error(`"${value}" is not a whole number from ${min} to ${max}`);
   return String(Number(value));
@@ -60,14 +64,25 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
       normalise: (v) => { const u = v.toLowerCase(); if (!UUID.test(u)) throw new Error(`"${v}" is not a UUID`); return u; },
     },
     { name: "serial", kind: "text", description: "DMI serial number" },
-    { name: "ip", kind: "text", description: "address the server reaches the node at", normalise: (v) => { if (isIP(v) === 0) throw new Error(`"${v}" is not an IP address`); return v; } },
+    { name: "ip", kind: "text", description: "address the server reaches the node at", normalise: ipAddress },
     { name: "hostname", kind: "text", description: "host name given to the clone" },
     { name: "sshuser", kind: "text", description: "SSH user for capture and updatenode", defaultValue: "root", normalise: normaliseName },
     { name: "sshport", kind: "integer", description: "SSH port", defaultValue: "22", normalise: integerBetween(1, 65535) },
     { name: "osimage", kind: "text", description: "image the node is cloned from", normalise: normaliseName },
     { name: "postscripts", kind: "list", description: "postscripts run after cloning", normalise: listOf(normaliseName) },
     { name: "hostkey", kind: "text", description: "pinned SSH host key (type base64); empty to pin anew on next connect" },
+    { name: "netmask", kind: "text", description: "netmask of the node's own address (update_network)", normalise: ipAddress },
+    { name: "gateway", kind: "text", description: "default gateway (update_network)", normalise: ipAddress },
+    { name: "nameservers", kind: "list", description: "DNS servers (update_network)", normalise: listOf(ipAddress) },
+    { name: "nicmode", kind: "text", description: "network of the clone: dhcp, or static with ip/netmask/gateway", normalise: oneOf("dhcp", "static") },
+    { name: "allowsmaller", kind: "text", description: "accept a disk smaller than the golden one if the image fits", defaultValue: "no", normalise: oneOf("yes", "no") },
+    { name: "finalaction", kind: "text", description: "what a node does after cloning", defaultValue: "reboot", normalise: oneOf("reboot", "poweroff", "none") },
     { name: "state", kind: "text", description: "provisioning state", readOnly: true, defaultValue: "defined" },
+    { name: "destiny", kind: "text", description: "what the next boot does (set by nodeset)", readOnly: true },
+    { name: "phase", kind: "text", description: "clone phase last reported", readOnly: true },
+    { name: "percent", kind: "text", description: "clone progress last reported", readOnly: true },
+    { name: "bytes", kind: "text", description: "bytes copied, last reported", readOnly: true },
+    { name: "lasterror", kind: "text", description: "why the last clone failed", readOnly: true },
   ],
   group: [
     { name: "priority", kind: "integer", description: "override priority (lower wins)", defaultValue: "50", normalise: integerBetween(0, 1_000_000) },
@@ -82,6 +97,8 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "exclude", kind: "list", description: "extra paths excluded from capture (rsync patterns)" },
     { name: "postscripts", kind: "list", description: "postscripts run after cloning", normalise: listOf(normaliseName) },
     { name: "transport", kind: "text", description: "clone transport", defaultValue: "rsync", normalise: oneOf("rsync", "archive", "multicast") },
+    { name: "allowsmaller", kind: "text", description: "accept target disks smaller than the golden one if the image fits", defaultValue: "no", normalise: oneOf("yes", "no") },
+    { name: "verify", kind: "text", description: "clones check every file against the manifest", defaultValue: "yes", normalise: oneOf("yes", "no") },
     { name: "description", kind: "text", description: "free text" },
   ],
 };

@@ -127,6 +127,7 @@ export function renderPlan(plan: ClonePlan): string {
     ...plan.warnings.map((w) => `# warning: ${w.replace(/\n/g, " ")}`),
     "set -eu",
     `. "\${SC_LIB:?the clone agent sets SC_LIB}"`,
+    `SC_ROOT=${shellQuote(plan.root)}`,
     "trap 'sc_exit_trap $?' EXIT",
     shellCommand(["sc_begin", plan.node, plan.osimage, String(plan.version)]),
   ];

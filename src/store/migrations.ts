@@ -65,4 +65,37 @@ export const migrations: readonly { version: number; sql: string }[] = [
       CREATE INDEX events_node ON events (node, id);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE nodes ADD COLUMN netmask TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN gateway TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN nameservers TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN nicmode TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN allowsmaller TEXT NOT NULL DEFAULT 'no';
+      ALTER TABLE nodes ADD COLUMN finalaction TEXT NOT NULL DEFAULT 'reboot';
+      ALTER TABLE nodes ADD COLUMN destiny TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN phase TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN percent TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN bytes TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN lasterror TEXT NOT NULL DEFAULT '';
+      ALTER TABLE osimages ADD COLUMN allowsmaller TEXT NOT NULL DEFAULT 'no';
+      ALTER TABLE osimages ADD COLUMN verify TEXT NOT NULL DEFAULT 'yes';
+      CREATE TABLE installs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        node TEXT NOT NULL,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        osimage TEXT NOT NULL DEFAULT '',
+        version INTEGER NOT NULL DEFAULT 0,
+        issued_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        inventory TEXT NOT NULL DEFAULT '',
+        plan TEXT NOT NULL DEFAULT '',
+        script TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX installs_node ON installs (node, id);
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
 ];

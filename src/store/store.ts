@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { SyscloneError } from "../errors/errors.js";
 import { schemas, type Attributes, type ObjectType } from "../objects/schema.js";
+import { InstallTable } from "./installs.js";
 import { migrations } from "./migrations.js";
 
 export interface ImageVersionRecord {
@@ -33,8 +34,11 @@ const tables: Record<ObjectType, string> = { node: "nodes", group: "groups", osi
 export class Store {
   private readonly db: Database.Database;
 
+  readonly installs: InstallTable;
+
   private constructor(db: Database.Database) {
     this.db = db;
+    this.installs = new InstallTable(db);
   }
 
   static open(file: string): Store {
@@ -61,6 +65,15 @@ export class Store {
         this.db.pragma(`user_version = ${migration.version}`);
       })();
     }
+  }
+
+  setting(key: string): string | undefined {
+    const row = this.db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
   transaction<T>(work: () => T): T {

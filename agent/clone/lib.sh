@@ -1,0 +1,229 @@
+# shellcheck shell=sh
+# Helpers for a rendered clone plan (src/plan/render.ts). Sourced by the plan, which runs with set -eu.
+# The client (sysclone-clone.sh) sets: SC_SERVER SC_NODE SC_TOKEN SC_WORK SC_LOG, and exports RSYNC_PASSWORD.
+
+SC_STEP=start
+SC_FINISHED=0
+SC_STARTED=$(date +%s)
+SC_VERIFIED=0
+SC_LAST_POST=0
+
+sc_log() {
+	printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >>"$SC_LOG"
+	printf 'sysclone: %s\n' "$*" >&2
+}
+
+# JSON string body of $1: quotes, backslashes, tabs and newlines escaped, other control characters dropped.
+sc_json_string() {
+	printf '%s' "$1" | tr -d '\000-\010\013-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/\\t/g' |
+		awk 'BEGIN { ORS = "" } { if (NR > 1) print "\\n"; print }'
+}
+
+# POST $2 (JSON) to /install/<node>/$1. Reports are best effort: a server that is briefly away must not fail the clone.
+sc_post() {
+	tries=0
+	while [ "$tries" -lt "${3:-3}" ]; do
+		if wget -q -O /dev/null --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+			--post-data "$2" "$SC_SERVER/install/$SC_NODE/$1" 2>>"$SC_LOG"; then
+			return 0
+		fi
+		tries=$((tries + 1))
+		sleep 2
+	done
+	sc_log "could not report $1 to $SC_SERVER"
+	return 1
+}
+
+sc_ship_log() {
+	wget -q -O /dev/null --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: text/plain' \
+		--post-file "$SC_LOG" "$SC_SERVER/install/$SC_NODE/log" 2>/dev/null || true
+	: >"$SC_LOG.shipped"
+}
+
+sc_phase_percent() {
+	case "$1" in
+	check) echo 1 ;; partition) echo 3 ;; mkfs) echo 6 ;; mount) echo 9 ;; pull) echo 10 ;;
+	repair) echo 80 ;; verify) echo 85 ;; overrides) echo 92 ;; fstab) echo 93 ;; postscripts) echo 94 ;;
+	unmount) echo 98 ;; *) echo 0 ;;
+	esac
+}
+
+sc_begin() {
+	sc_log "cloning $2 v$3 onto $1"
+}
+
+sc_step() {
+	SC_STEP=$1
+	sc_log "== $1: $2"
+	sc_post progress "{\"phase\":\"$1\",\"percent\":$(sc_phase_percent "$1"),\"message\":\"$(sc_json_string "$2")\"}" || true
+}
+
+# Refuse a disk that is not the size the plan was made for, before anything is written to it.
+sc_require_disk() {
+	name=${1#/dev/}
+	if [ ! -b "$1" ] || [ ! -r "/sys/class/block/$name/size" ]; then
+		sc_log "disk $1 is missing"
+		return 1
+	fi
+	actual=$(($(cat "/sys/class/block/$name/size") * 512))
+	if [ "$actual" -ne "$2" ]; then
+		sc_log "disk $1 is $actual bytes, the plan was made for $2: refusing to write"
+		return 1
+	fi
+}
+
+sc_wait_devices() {
+	for dev in "$@"; do
+		waited=0
+		while [ ! -b "$dev" ]; do
+			if [ "$waited" -ge 100 ]; then
+				sc_log "device $dev did not appear"
+				return 1
+			fi
+			command -v mdev >/dev/null 2>&1 && mdev -s 2>/dev/null
+			sleep 0.1
+			waited=$((waited + 1))
+		done
+	done
+}
+
+# Turn rsync --info=progress2 output into progress reports, at most one every 2 seconds.
+sc_rsync_progress() {
+	low=$(sc_phase_percent "$SC_STEP")
+	tr '\r' '\n' | while read -r bytes percent _rest; do
+		case "$percent" in
+		*%) ;;
+		*) continue ;;
+		esac
+		now=$(date +%s)
+		[ $((now - SC_LAST_POST)) -ge 2 ] || continue
+		SC_LAST_POST=$now
+		bytes=$(printf '%s' "$bytes" | tr -d ',.')
+		pct=${percent%\%}
+		overall=$((low + pct * 70 / 100))
+		sc_post progress "{\"phase\":\"$SC_STEP\",\"percent\":$overall,\"bytes\":${bytes:-0}}" 1 || true
+	done
+}
+
+# Run an rsync that copies the image; retried when the server or network went away (rsync exit 5, 10, 12, 30, 35).
+sc_pull() {
+	attempt=1
+	while :; do
+		rcfile="$SC_WORK/rc.$$"
+		{
+			rc=0
+			"$@" 2>>"$SC_LOG" || rc=$?
+			echo "$rc" >"$rcfile"
+		} | sc_rsync_progress
+		rc=$(cat "$rcfile")
+		[ "$rc" -eq 0 ] && return 0
+		case "$rc" in
+		5 | 10 | 12 | 30 | 35) ;;
+		*)
+			sc_log "rsync failed with exit $rc"
+			return "$rc"
+			;;
+		esac
+		if [ "$attempt" -ge "${SC_PULL_ATTEMPTS:-8}" ]; then
+			sc_log "rsync failed with exit $rc after $attempt attempts"
+			return "$rc"
+		fi
+		sc_log "rsync exit $rc (server or network away); retrying in 3 s"
+		attempt=$((attempt + 1))
+		sleep 3
+	done
+}
+
+# A small transfer (overrides, postscripts): retried like a pull, without progress.
+sc_fetch() {
+	attempt=1
+	until "$@" >>"$SC_LOG" 2>&1; do
+		if [ "$attempt" -ge "${SC_PULL_ATTEMPTS:-8}" ]; then
+			sc_log "failed after $attempt attempts: $*"
+			return 1
+		fi
+		attempt=$((attempt + 1))
+		sleep 3
+	done
+}
+
+sc_get() {
+	wget -q -O "$2" --header "Authorization: Bearer $SC_TOKEN" "$1" 2>>"$SC_LOG"
+}
+
+sc_pull_archive() {
+	rcfile="$SC_WORK/archive.rc"
+	{
+		rc=0
+		wget -q -O - --header "Authorization: Bearer $SC_TOKEN" "$1" 2>>"$SC_LOG" || rc=$?
+		echo "$rc" >"$rcfile"
+	} | zstd -dc | tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls -C "$2" 2>>"$SC_LOG"
+	[ "$(cat "$rcfile")" -eq 0 ]
+}
+
+# Check every regular file of the clone against the image manifest's sha256.
+sc_verify() {
+	list="$SC_WORK/verify.sha256"
+	sc_get "$1" "$list"
+	SC_VERIFIED=$(wc -l <"$list" | tr -d ' ')
+	bad=$(
+		cd "$2"
+		sha256sum -c "$list" 2>&1 | grep -v ': OK$' || true
+	)
+	if [ -n "$bad" ]; then
+		printf '%s\n' "$bad" | head -n 50 >>"$SC_LOG"
+		sc_log "verify: $(printf '%s\n' "$bad" | wc -l | tr -d ' ') of $SC_VERIFIED files differ from the manifest"
+		return 1
+	fi
+	sc_log "verify: $SC_VERIFIED files match the manifest"
+}
+
+sc_bind_system() {
+	for dir in proc sys dev; do
+		mkdir -p "$1/$dir"
+		mount -o bind "/$dir" "$1/$dir"
+	done
+}
+
+sc_unbind_system() {
+	for dir in dev sys proc; do
+		umount "$1/$dir" 2>/dev/null || umount -l "$1/$dir"
+	done
+}
+
+# Run one postscript; its output goes to the log, and a failure names it.
+sc_postscript() {
+	name=$1
+	shift
+	SC_STEP="postscript $name"
+	sc_log "postscript $name"
+	out="$SC_WORK/postscript.out"
+	if "$@" >"$out" 2>&1; then
+		cat "$out" >>"$SC_LOG"
+		return 0
+	else
+		rc=$?
+	fi
+	cat "$out" >>"$SC_LOG"
+	SC_FAIL_DETAIL="postscript $name exited $rc: $(tail -n 5 "$out" | tr '\n' ' ')"
+	sc_unbind_system "${SC_ROOT:-/a}" 2>/dev/null || true
+	return "$rc"
+}
+
+sc_finish() {
+	seconds=$(($(date +%s) - SC_STARTED))
+	sc_log "clone finished in ${seconds}s; then: $1"
+	printf '%s\n' "$1" >"$SC_WORK/final-action"
+	sc_ship_log
+	sc_post finish "{\"verifiedFiles\":$SC_VERIFIED,\"seconds\":$seconds}" 10
+	SC_FINISHED=1
+}
+
+sc_exit_trap() {
+	[ "$SC_FINISHED" -eq 1 ] && return 0
+	[ "$1" -eq 0 ] && return 0
+	detail=${SC_FAIL_DETAIL:-"exit $1; last lines: $(tail -n 5 "$SC_LOG" | tr '\n' ' ')"}
+	sc_log "FAILED in step $SC_STEP: $detail"
+	sc_ship_log
+	sc_post fail "{\"step\":\"$(sc_json_string "$SC_STEP")\",\"message\":\"$(sc_json_string "$detail")\",\"exit\":$1}" 10 || true
+}

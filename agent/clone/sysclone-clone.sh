@@ -1,0 +1,93 @@
+#!/bin/sh
+# The clone client: report this machine's inventory, fetch its plan from the server, run it.
+# Runs in the clone initrd (called by init) and in virtual nodes (a network namespace cloning into a directory).
+# Environment: SC_SERVER (http://host:port), SC_NODE, SC_TOKEN; optional SC_TARGET_DIR, SC_WORK.
+# Exit status: 0 cloned (the final action is in $SC_WORK/final-action), 3 plan refused, other: the plan failed.
+set -eu
+
+: "${SC_SERVER:?SC_SERVER is required}" "${SC_NODE:?SC_NODE is required}" "${SC_TOKEN:?SC_TOKEN is required}"
+SC_WORK=${SC_WORK:-/tmp/sysclone}
+SC_LIB=${SC_LIB:-$(dirname "$0")/lib.sh}
+mkdir -p "$SC_WORK"
+SC_LOG="$SC_WORK/clone.log"
+: >"$SC_LOG"
+export SC_SERVER SC_NODE SC_TOKEN SC_WORK SC_LIB SC_LOG
+
+clean() {
+	printf '%s' "$1" | tr -cd 'A-Za-z0-9 ._:-' | cut -c1-200
+}
+
+read_sys() {
+	if [ -r "$1" ]; then clean "$(cat "$1" 2>/dev/null || true)"; fi
+}
+
+inventory() {
+	printf '{"firmware":"%s"' "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
+	printf ',"disks":['
+	sep=""
+	if [ -z "${SC_TARGET_DIR:-}" ]; then
+		for dir in /sys/block/*; do
+			[ -r "$dir/size" ] || continue
+			name=${dir##*/}
+			case "$name" in loop* | ram* | zram* | sr* | fd* | md* | dm-* | nbd*) continue ;; esac
+			printf '%s{"name":"%s","sizeBytes":%s' "$sep" "$(clean "$name")" "$(($(cat "$dir/size") * 512))"
+			[ "$(cat "$dir/removable" 2>/dev/null || echo 0)" = 1 ] && printf ',"removable":true'
+			[ "$(cat "$dir/ro" 2>/dev/null || echo 0)" = 1 ] && printf ',"readOnly":true'
+			lbs=$(cat "$dir/queue/logical_block_size" 2>/dev/null || echo 512)
+			[ "$lbs" = 4096 ] && printf ',"logicalSectorSize":4096'
+			model=$(read_sys "$dir/device/model")
+			[ -n "$model" ] && printf ',"model":"%s"' "$model"
+			serial=$(read_sys "$dir/device/serial")
+			[ -n "$serial" ] && printf ',"serial":"%s"' "$serial"
+			printf '}'
+			sep=","
+		done
+	fi
+	printf '],"nics":['
+	sep=""
+	for dir in /sys/class/net/*; do
+		name=${dir##*/}
+		[ "$name" = lo ] && continue
+		mac=$(tr 'A-F' 'a-f' <"$dir/address" 2>/dev/null || true)
+		case "$mac" in ??:??:??:??:??:??) ;; *) continue ;; esac
+		[ "$mac" = 00:00:00:00:00:00 ] && continue
+		printf '%s{"name":"%s","mac":"%s"}' "$sep" "$(clean "$name")" "$mac"
+		sep=","
+	done
+	printf '],"dmi":{'
+	sep=""
+	for field in uuid:product_uuid serial:product_serial product:product_name vendor:sys_vendor; do
+		value=$(read_sys "/sys/class/dmi/id/${field#*:}")
+		[ -n "$value" ] || continue
+		printf '%s"%s":"%s"' "$sep" "${field%%:*}" "$value"
+		sep=","
+	done
+	printf '}'
+	[ -n "${SC_TARGET_DIR:-}" ] && printf ',"targetDirectory":"%s"' "$SC_TARGET_DIR"
+	printf '}\n'
+}
+
+inventory >"$SC_WORK/inventory.json"
+echo "sysclone: asking $SC_SERVER for the plan of $SC_NODE" >&2
+attempt=1
+until wget -S -O "$SC_WORK/plan.sh" --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+	--post-file "$SC_WORK/inventory.json" "$SC_SERVER/install/$SC_NODE/inventory" 2>"$SC_WORK/plan.headers"; do
+	status=$(grep -o 'HTTP/1.1 [0-9][0-9][0-9]' "$SC_WORK/plan.headers" | tail -n 1 | cut -d' ' -f2)
+	case "$status" in
+	4??)
+		echo "sysclone: the server refused: HTTP $status; see \`nodestat $SC_NODE\` on the server" >&2
+		cat "$SC_WORK/plan.headers" >>"$SC_LOG"
+		exit 3
+		;;
+	esac
+	if [ "$attempt" -ge 20 ]; then
+		echo "sysclone: the server at $SC_SERVER did not answer" >&2
+		exit 4
+	fi
+	attempt=$((attempt + 1))
+	sleep 3
+done
+RSYNC_PASSWORD=$(grep -i '^ *x-sysclone-rsync-password:' "$SC_WORK/plan.headers" | sed 's/^[^:]*: *//' | tr -d '\r')
+export RSYNC_PASSWORD
+rm -f "$SC_WORK/plan.headers"
+sh "$SC_WORK/plan.sh"

@@ -1,0 +1,26 @@
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
+import { errorCatalog, isSyscloneError } from "../src/errors/errors.js";
+import type { InstallDeps } from "../src/install/service.js";
+import { installRoutes } from "./routes/install.js";
+
+export interface ServerOptions {
+  /** Log requests (the serve command turns this on; tests leave it off). */
+  readonly logger?: boolean;
+}
+
+/** The management server, not listening: server/main.ts listens, tests use inject(). */
+export async function buildServer(deps: InstallDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 8 * 1024 * 1024 }).withTypeProvider<JsonSchemaToTsProvider>();
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (isSyscloneError(error)) {
+      return reply.code(errorCatalog[error.code].http).send({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+    }
+    if (error.validation) return reply.code(400).send({ code: "BAD_REQUEST", message: error.message });
+    if (error.statusCode !== undefined && error.statusCode < 500) return reply.code(error.statusCode).send({ code: error.code || "BAD_REQUEST", message: error.message });
+    app.log.error(error);
+    return reply.code(500).send({ code: "INTERNAL", message: "internal error; see the server log" });
+  });
+  await app.register(installRoutes, { prefix: "/install", deps });
+  return app;
+}

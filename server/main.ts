@@ -1,0 +1,79 @@
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { checkoutRoot, type SyscloneHome } from "../src/config/paths.js";
+import type { ImageRepository } from "../src/image/repository.js";
+import { loadOrCreateServerKey } from "../src/install/server-key.js";
+import type { InstallDeps } from "../src/install/service.js";
+import type { Store } from "../src/store/store.js";
+import { buildServer } from "./app.js";
+import { RsyncdSupervisor } from "./rsyncd.js";
+
+export interface ServeOptions {
+  readonly home: SyscloneHome;
+  readonly store: Store;
+  readonly repository: ImageRepository;
+  readonly host: string;
+  readonly port: number;
+  /** The URL nodes use to reach this server (its address on the provisioning network). */
+  readonly url: string;
+  readonly rsyncPort: number;
+  readonly maxConnections: number;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+  readonly logRequests?: boolean;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly rsyncd: RsyncdSupervisor;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Start the management server: rsync daemon first, then HTTP. The only place that listens. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const serverKey = await loadOrCreateServerKey(path.join(options.home.state, "server.key"));
+  const postscriptDirs = [options.home.postscripts, path.join(checkoutRoot(), "postscripts")];
+  const rsyncd = new RsyncdSupervisor({
+    dir: path.join(options.home.state, "serve", "rsyncd"),
+    address: options.host,
+    port: options.rsyncPort,
+    images: options.home.images,
+    overrides: options.home.overrides,
+    postscriptDirs,
+    maxConnections: options.maxConnections,
+    serverKey,
+    store: options.store,
+    signal: options.signal,
+    log: options.log,
+  });
+  await rsyncd.start();
+  const deps: InstallDeps = {
+    store: options.store,
+    repository: options.repository,
+    home: options.home,
+    serverUrl: options.url,
+    rsyncPort: options.rsyncPort,
+    serverKey,
+    postscriptDirs,
+    onInstallsChanged: () => rsyncd.reconfigure(),
+  };
+  const app = await buildServer(deps, { logger: options.logRequests ?? false });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await rsyncd.stop();
+    throw error;
+  }
+  options.store.setSetting("server_url", options.url);
+  options.store.setSetting("rsync_port", String(options.rsyncPort));
+  return {
+    app,
+    rsyncd,
+    url: options.url,
+    async close() {
+      await app.close();
+      await rsyncd.stop();
+    },
+  };
+}

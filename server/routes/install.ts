@@ -1,0 +1,75 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
+import {
+  appendInstallLog,
+  authenticate,
+  failInstall,
+  finishInstall,
+  receiveInventory,
+  recordProgress,
+  type InstallDeps,
+} from "../../src/install/service.js";
+import { verifyList } from "../../src/install/verify-list.js";
+import type { InstallRecord } from "../../src/store/installs.js";
+import { failBody, finishBody, inventoryBody, nodeParams, okResponse, progressBody, tokenHeaders } from "../schemas.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    install?: InstallRecord;
+  }
+}
+
+function installOf(request: { install?: InstallRecord }): InstallRecord {
+  if (!request.install) throw new Error("install route reached without authentication");
+  return request.install;
+}
+
+/** POST /install/:node/… — every call carries the node's per-boot token. */
+// eslint-disable-next-line @typescript-eslint/require-await -- fastify plugins are async by contract
+export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: InstallDeps } }> = async (app, { deps }) => {
+  app.decorateRequest("install", undefined);
+  app.addHook("preHandler", (request, _reply, done) => {
+    const params = request.params as { node: string };
+    const header = request.headers.authorization;
+    try {
+      request.install = authenticate(deps.store, params.node, header?.startsWith("Bearer ") ? header.slice(7) : undefined);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  app.addContentTypeParser("text/plain", { parseAs: "string", bodyLimit: 8 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.post("/:node/inventory", { schema: { params: nodeParams, headers: tokenHeaders, body: inventoryBody } }, async (request, reply) => {
+    const { script, rsyncPassword } = await receiveInventory(deps, installOf(request), request.body);
+    return reply.type("text/x-shellscript").header("x-sysclone-rsync-password", rsyncPassword).header("cache-control", "no-store").send(script);
+  });
+
+  app.post("/:node/progress", { schema: { params: nodeParams, headers: tokenHeaders, body: progressBody, response: { 200: okResponse } } }, (request, reply) => {
+    recordProgress(deps.store, installOf(request), request.body);
+    return reply.send({ ok: true });
+  });
+
+  app.post("/:node/log", { schema: { params: nodeParams, headers: tokenHeaders, response: { 200: okResponse } } }, async (request) => {
+    await appendInstallLog(deps.home, installOf(request), typeof request.body === "string" ? request.body : JSON.stringify(request.body));
+    return { ok: true };
+  });
+
+  app.post("/:node/finish", { schema: { params: nodeParams, headers: tokenHeaders, body: finishBody, response: { 200: okResponse } } }, async (request) => {
+    await finishInstall(deps, installOf(request), request.body);
+    return { ok: true };
+  });
+
+  app.post("/:node/fail", { schema: { params: nodeParams, headers: tokenHeaders, body: failBody, response: { 200: okResponse } } }, async (request) => {
+    await failInstall(deps, installOf(request), request.body);
+    return { ok: true };
+  });
+
+  app.get("/:node/manifest", { schema: { params: nodeParams, headers: tokenHeaders } }, async (request, reply) => {
+    const install = installOf(request);
+    const manifest = await readFile(path.join(deps.repository.versionDir(install.osimage, install.version), "manifest.jsonl"), "utf8");
+    const list = verifyList(manifest);
+    return reply.type("text/plain").header("x-sysclone-files", String(list.files)).header("x-sysclone-skipped", String(list.skipped)).send(list.text);
+  });
+};

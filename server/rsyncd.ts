@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { SupervisedDaemon } from "../src/exec/daemon.js";
+import { daemonModules } from "../src/install/daemon-modules.js";
+import { renderRsyncdConfig, renderSecrets } from "../src/install/rsyncd-config.js";
+import type { Store } from "../src/store/store.js";
+
+export interface RsyncdOptions {
+  /** Directory for the generated config, secrets and served postscripts (under var/). */
+  readonly dir: string;
+  readonly address: string;
+  readonly port: number;
+  readonly images: string;
+  readonly overrides: string;
+  readonly postscriptDirs: readonly string[];
+  readonly maxConnections: number;
+  readonly serverKey: Buffer;
+  readonly store: Store;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+}
+
+async function writeAtomically(file: string, text: string, mode: number): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, text, { mode });
+  await chmod(temporary, mode);
+  await rename(temporary, file);
+}
+
+/** The rsync daemon that serves images to cloning nodes: config generated from the live installs. */
+export class RsyncdSupervisor {
+  private daemon: SupervisedDaemon | undefined;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: RsyncdOptions) {}
+
+  get configFile(): string {
+    return path.join(this.options.dir, "rsyncd.conf");
+  }
+
+  private get postscriptsDir(): string {
+    return path.join(this.options.dir, "postscripts");
+  }
+
+  /** Rewrite config, secrets and served postscripts; serialised, so concurrent installs cannot interleave writes. */
+  reconfigure(): Promise<void> {
+    this.pending = this.pending.then(() => this.writeConfig());
+    return this.pending;
+  }
+
+  private async writeConfig(): Promise<void> {
+    const { options } = this;
+    await mkdir(this.postscriptsDir, { recursive: true, mode: 0o700 });
+    const { modules, secrets, postscripts } = daemonModules(options.store.installs.live(), { images: options.images, overrides: options.overrides, postscripts: this.postscriptsDir }, options.serverKey);
+    for (const name of await readdir(this.postscriptsDir)) if (!postscripts.includes(name)) await rm(path.join(this.postscriptsDir, name), { force: true });
+    for (const name of postscripts) {
+      const source = options.postscriptDirs.map((dir) => path.join(dir, name)).find((file) => existsSync(file));
+      if (!source) continue;
+      await copyFile(source, path.join(this.postscriptsDir, name));
+      await chmod(path.join(this.postscriptsDir, name), 0o755);
+    }
+    const secretsFile = path.join(options.dir, "secrets");
+    await writeAtomically(secretsFile, renderSecrets(secrets), 0o600);
+    const config = renderRsyncdConfig({ secretsFile, lockFile: path.join(options.dir, "rsyncd.lock"), maxConnections: options.maxConnections, modules });
+    await writeAtomically(this.configFile, config, 0o600);
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
+    await this.reconfigure();
+    this.daemon = new SupervisedDaemon({
+      name: "rsyncd",
+      command: "rsync",
+      args: ["--daemon", "--no-detach", `--config=${this.configFile}`, `--address=${this.options.address}`, `--port=${this.options.port}`, "--log-file=/dev/stderr"],
+      signal: this.options.signal,
+      log: this.options.log,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.daemon?.stop();
+  }
+}

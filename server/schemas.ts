@@ -1,0 +1,103 @@
+/** JSON schemas of the install protocol; through the type provider they are also the handlers' types. */
+
+export const nodeParams = {
+  type: "object",
+  properties: { node: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$" } },
+  required: ["node"],
+  additionalProperties: false,
+} as const;
+
+export const tokenHeaders = {
+  type: "object",
+  properties: { authorization: { type: "string", pattern: "^Bearer [A-Za-z0-9_-]{16,128}$" } },
+  required: ["authorization"],
+} as const;
+
+const shortText = { type: "string", maxLength: 256 } as const;
+
+export const inventoryBody = {
+  type: "object",
+  properties: {
+    disks: {
+      type: "array",
+      maxItems: 256,
+      items: {
+        type: "object",
+        properties: {
+          name: { type: "string", pattern: "^[a-z][a-z0-9]{0,31}$" },
+          sizeBytes: { type: "integer", minimum: 0 },
+          logicalSectorSize: { type: "integer", enum: [512, 4096] },
+          removable: { type: "boolean" },
+          readOnly: { type: "boolean" },
+          model: shortText,
+          serial: shortText,
+        },
+        required: ["name", "sizeBytes"],
+        additionalProperties: false,
+      },
+    },
+    nics: {
+      type: "array",
+      maxItems: 64,
+      items: {
+        type: "object",
+        properties: { name: { type: "string", pattern: "^[A-Za-z0-9._-]{1,15}$" }, mac: { type: "string", pattern: "^([0-9a-f]{2}:){5}[0-9a-f]{2}$" } },
+        required: ["name", "mac"],
+        additionalProperties: false,
+      },
+    },
+    firmware: { type: "string", enum: ["uefi", "bios"] },
+    dmi: {
+      type: "object",
+      properties: { uuid: shortText, serial: shortText, product: shortText, vendor: shortText },
+      additionalProperties: false,
+    },
+    targetDirectory: { type: "string", pattern: "^/[A-Za-z0-9._/-]*$", maxLength: 1024 },
+  },
+  required: ["disks", "nics", "firmware"],
+  additionalProperties: false,
+} as const;
+
+export const progressBody = {
+  type: "object",
+  properties: {
+    phase: { type: "string", pattern: "^[a-z][a-z0-9_-]{0,31}$" },
+    percent: { type: "number", minimum: 0, maximum: 100 },
+    bytes: { type: "integer", minimum: 0 },
+    message: { type: "string", maxLength: 1024 },
+  },
+  required: ["phase"],
+  additionalProperties: false,
+} as const;
+
+export const finishBody = {
+  type: "object",
+  properties: {
+    verifiedFiles: { type: "integer", minimum: 0 },
+    seconds: { type: "number", minimum: 0 },
+  },
+  additionalProperties: false,
+} as const;
+
+export const failBody = {
+  type: "object",
+  properties: {
+    step: { type: "string", pattern: "^[A-Za-z0-9_. -]{1,64}$" },
+    message: { type: "string", maxLength: 4096 },
+    exit: { type: "integer" },
+  },
+  required: ["step", "message"],
+  additionalProperties: false,
+} as const;
+
+export const errorResponse = {
+  type: "object",
+  properties: { code: { type: "string" }, message: { type: "string" }, hint: { type: "string" } },
+  required: ["code", "message"],
+} as const;
+
+export const okResponse = {
+  type: "object",
+  properties: { ok: { type: "boolean" } },
+  required: ["ok"],
+} as const;

@@ -1,0 +1,37 @@
+import { expandNoderange } from "../noderange/noderange.js";
+import { storeNoderangeContext } from "../store/noderange-context.js";
+import type { Command } from "./command.js";
+import { formatBytes } from "./output.js";
+
+export const nodestat: Command = {
+  name: "nodestat",
+  summary: "show each node's provisioning state, phase, progress and last error",
+  usage: "nodestat [NODERANGE] [--json]",
+  options: {},
+  examples: ["nodestat compute", "nodestat n[01-10] --json"],
+  run(args, deps) {
+    const store = deps.store();
+    const names = args.positionals.length > 0 ? expandNoderange(args.positionals.join(","), storeNoderangeContext(store)) : store.listNames("node");
+    const rows = names.map((name) => {
+      const node = store.requireObject("node", name);
+      return {
+        node: name,
+        state: node["state"] ?? "",
+        destiny: node["destiny"] ?? "",
+        phase: node["phase"] ?? "",
+        percent: node["percent"] === "" || node["percent"] === undefined ? undefined : Number(node["percent"]),
+        bytes: node["bytes"] === "" || node["bytes"] === undefined ? undefined : Number(node["bytes"]),
+        lastError: node["lasterror"] ?? "",
+      };
+    });
+    if (deps.out.json) {
+      deps.out.data(rows);
+      return Promise.resolve(0);
+    }
+    for (const row of rows) {
+      const progress = [row.phase, row.percent === undefined ? "" : `${row.percent}%`, row.bytes ? formatBytes(row.bytes) : ""].filter((p) => p !== "").join(" ");
+      deps.out.line(`${row.node}: ${row.state}${progress ? ` (${progress})` : ""}${row.lastError ? ` — ${row.lastError}` : ""}`);
+    }
+    return Promise.resolve(0);
+  },
+};

@@ -1,0 +1,52 @@
+import { startServer } from "../../server/main.js";
+import { SyscloneError } from "../errors/errors.js";
+import { stringValue, type Command } from "./command.js";
+
+function parseListen(text: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  if (!match || Number(match[2]) > 65535) throw new SyscloneError("USAGE", `--listen ${text} is not HOST:PORT`, { hint: "e.g. --listen 10.0.0.1:8080" });
+  return { host: match[1] || "0.0.0.0", port: Number(match[2]) };
+}
+
+function positiveInteger(text: string | undefined, fallback: number, option: string): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SyscloneError("USAGE", `${option} ${text} is not a positive whole number`);
+  return Number(text);
+}
+
+export const serve: Command = {
+  name: "serve",
+  summary: "run the management server (install API and rsync daemon) until stopped",
+  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N]",
+  options: {
+    listen: { type: "string" },
+    url: { type: "string" },
+    "rsync-port": { type: "string" },
+    "max-connections": { type: "string" },
+  },
+  examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 0.0.0.0:8080 --url http://10.0.0.1:8080"],
+  async run(args, deps) {
+    const { host, port } = parseListen(stringValue(args, "listen") ?? "0.0.0.0:8080");
+    const url = stringValue(args, "url") ?? (host === "0.0.0.0" ? undefined : `http://${host}:${port}`);
+    if (url === undefined || !/^http:\/\/[^/]+$/.test(url)) {
+      throw new SyscloneError("USAGE", "serve needs the address nodes reach it at", { hint: "pass --url http://ADDRESS:PORT, or --listen on that address" });
+    }
+    const server = await startServer({
+      home: deps.home,
+      store: deps.store(),
+      repository: deps.repository,
+      host,
+      port,
+      url,
+      rsyncPort: positiveInteger(stringValue(args, "rsync-port"), 8873, "--rsync-port"),
+      maxConnections: positiveInteger(stringValue(args, "max-connections"), 16, "--max-connections"),
+      signal: deps.signal,
+      log: (line) => deps.out.line(line),
+    });
+    deps.out.line(`serving ${url} (install API) and rsync on port ${stringValue(args, "rsync-port") ?? 8873}; stop with Ctrl-C`);
+    if (!deps.signal.aborted) await new Promise((resolve) => deps.signal.addEventListener("abort", resolve, { once: true }));
+    await server.close();
+    deps.out.line("stopped");
+    return 0;
+  },
+};

@@ -1,0 +1,83 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { SyscloneError } from "../errors/errors.js";
+import type { ImageRepository } from "../image/repository.js";
+import type { Layout } from "../layout/model.js";
+import { parseLayoutXml } from "../layout/xml.js";
+import type { Attributes } from "../objects/schema.js";
+import type { OverrideScope } from "../plan/modules.js";
+import type { PlanImage, PlanNode } from "../plan/planner.js";
+import type { Store } from "../store/store.js";
+
+export interface NodeTarget {
+  readonly node: PlanNode;
+  readonly image: PlanImage;
+  readonly layout: Layout;
+  readonly overrides: readonly { readonly scope: OverrideScope; readonly name: string }[];
+  readonly postscripts: readonly string[];
+}
+
+const list = (value: string | undefined): string[] => (value ?? "").split(",").filter((v) => v !== "");
+
+/** The node's groups, the one that wins an override conflict (lowest priority number) last. */
+export function groupsByPriority(store: Store, node: Attributes): { name: string; attributes: Attributes | undefined }[] {
+  return list(node["groups"])
+    .map((name, index) => ({ name, index, attributes: store.getObject("group", name) }))
+    .sort((a, b) => Number(b.attributes?.["priority"] ?? 50) - Number(a.attributes?.["priority"] ?? 50) || b.index - a.index)
+    .map(({ name, attributes }) => ({ name, attributes }));
+}
+
+/** The node's image: its own osimage attribute, else its strongest group's. */
+export function osimageOf(store: Store, name: string): string {
+  const node = store.requireObject("node", name);
+  const own = node["osimage"];
+  if (own) return own;
+  const fromGroup = [...groupsByPriority(store, node)].reverse().find((g) => g.attributes?.["osimage"]);
+  if (fromGroup?.attributes?.["osimage"]) return fromGroup.attributes["osimage"];
+  throw new SyscloneError("UNKNOWN_OBJECT", `node ${name} has no osimage`, { hint: `nodeset ${name} osimage=NAME, or chdef ${name} osimage=NAME` });
+}
+
+/** Everything the planner needs about a node, read from the store and the repository. */
+export async function resolveNodeTarget(store: Store, repository: ImageRepository, overridesDir: string, name: string, osimageName?: string): Promise<NodeTarget> {
+  const node = store.requireObject("node", name);
+  const imageName = osimageName ?? osimageOf(store, name);
+  const osimage = store.requireObject("osimage", imageName);
+  const version = await repository.currentVersion(imageName);
+  if (version === undefined) {
+    throw new SyscloneError("NO_IMAGE_VERSION", `osimage ${imageName} has no captured version`, { hint: `capture one: imgcapture GOLDEN -t sysclone -o ${imageName}` });
+  }
+  const info = await repository.info(imageName, version);
+  const layout = parseLayoutXml(await readFile(path.join(repository.versionDir(imageName, version), "layout.xml"), "utf8"));
+  const groups = groupsByPriority(store, node);
+  const candidates: { scope: OverrideScope; name: string }[] = [
+    { scope: "image", name: imageName },
+    ...groups.map((g) => ({ scope: "group" as const, name: g.name })),
+    { scope: "node", name },
+  ];
+  const postscripts = [...new Set([...list(osimage["postscripts"]), ...groups.flatMap((g) => list(g.attributes?.["postscripts"])), ...list(node["postscripts"])])];
+  return {
+    node: {
+      name,
+      ...(node["hostname"] ? { hostname: node["hostname"] } : {}),
+      ...(node["ip"] ? { ip: node["ip"] } : {}),
+      ...(node["netmask"] ? { netmask: node["netmask"] } : {}),
+      ...(node["gateway"] ? { gateway: node["gateway"] } : {}),
+      ...(node["nameservers"] ? { nameservers: node["nameservers"] } : {}),
+      ...(node["nicmode"] ? { nicmode: node["nicmode"] } : {}),
+      allowSmaller: node["allowsmaller"] === "yes",
+      finalAction: (node["finalaction"] || "reboot") as PlanNode["finalAction"],
+    },
+    image: {
+      name: imageName,
+      version,
+      usedBytes: info.sizeBytes,
+      allowSmaller: osimage["allowsmaller"] === "yes",
+      transport: osimage["transport"] === "archive" ? "archive" : "rsync",
+      verify: osimage["verify"] !== "no",
+    },
+    layout,
+    overrides: candidates.filter((c) => existsSync(path.join(overridesDir, c.name))),
+    postscripts,
+  };
+}

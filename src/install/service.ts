@@ -1,0 +1,148 @@
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { existsSync } from "node:fs";
+import { appendFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { SyscloneHome } from "../config/paths.js";
+import { SyscloneError, isSyscloneError } from "../errors/errors.js";
+import type { ImageRepository } from "../image/repository.js";
+import type { ClonePlan, Inventory } from "../plan/model.js";
+import { planClone } from "../plan/planner.js";
+import { renderPlan } from "../plan/render.js";
+import type { InstallRecord } from "../store/installs.js";
+import type { Store } from "../store/store.js";
+import { resolveNodeTarget } from "./resolve.js";
+
+export interface InstallDeps {
+  readonly store: Store;
+  readonly repository: ImageRepository;
+  readonly home: SyscloneHome;
+  /** Where nodes reach this server, e.g. http://10.0.0.1:8080. */
+  readonly serverUrl: string;
+  readonly rsyncPort: number;
+  readonly serverKey: Buffer;
+  /** Directories searched for a postscript by name: the home's own first, then the ones shipped with sysclone. */
+  readonly postscriptDirs: readonly string[];
+  /** Called when the set of live installs changes, so the rsync daemon's modules follow. */
+  readonly onInstallsChanged: () => Promise<void>;
+  readonly newUuid?: () => string;
+}
+
+export interface ProgressReport {
+  readonly phase: string;
+  readonly percent?: number;
+  readonly bytes?: number;
+  readonly message?: string;
+}
+
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+export function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** The rsync password of a live install: derived, so neither the database nor a log holds it. */
+export function rsyncSecret(serverKey: Buffer, tokenSha256: string): string {
+  return createHmac("sha256", serverKey).update(`rsync:${tokenSha256}`).digest("base64url");
+}
+
+/** A fresh per-boot token for a node to install; earlier tokens of the node stop working. */
+export function issueInstallToken(store: Store, node: string): string {
+  store.requireObject("node", node);
+  const token = newToken();
+  store.installs.issue(node, sha256(token));
+  store.updateObject("node", node, { destiny: "install", state: "ready", phase: "", percent: "", bytes: "", lasterror: "" });
+  store.addEvent({ kind: "token", node, message: "install token issued" });
+  return token;
+}
+
+/** The live install a token belongs to, or a refusal; the comparison does not leak timing. */
+export function authenticate(store: Store, node: string, token: string | undefined): InstallRecord {
+  const refuse = (why: string): never => {
+    throw new SyscloneError("TOKEN_REFUSED", `install token refused for ${node}: ${why}`, { hint: "boot the node again for a fresh token (nodeset NODE osimage=… then PXE, or sysclone bootargs NODE)" });
+  };
+  if (!token) return refuse("no token");
+  const hash = sha256(token);
+  const install = store.installs.byToken(hash);
+  if (!install || !timingSafeEqual(Buffer.from(install.tokenSha256), Buffer.from(hash)) || install.node !== node) return refuse("unknown token");
+  if (install.state !== "issued" && install.state !== "planned") return refuse(`token already ${install.state === "revoked" ? "replaced by a newer boot" : "used"}`);
+  return install;
+}
+
+function findPostscript(deps: InstallDeps, name: string): string | undefined {
+  return deps.postscriptDirs.map((dir) => path.join(dir, name)).find((file) => existsSync(file));
+}
+
+export async function receiveInventory(deps: InstallDeps, install: InstallRecord, inventory: Inventory): Promise<{ plan: ClonePlan; script: string; rsyncPassword: string }> {
+  const { store } = deps;
+  const node = install.node;
+  try {
+    const target = await resolveNodeTarget(store, deps.repository, deps.home.overrides, node);
+    const missing = target.postscripts.filter((name) => !findPostscript(deps, name));
+    if (missing.length > 0) {
+      throw new SyscloneError("UNKNOWN_OBJECT", `postscript(s) ${missing.join(", ")} not found in ${deps.postscriptDirs.join(" or ")}`, { hint: "add the script, or remove it from the node's, group's or osimage's postscripts" });
+    }
+    const plan = planClone({
+      ...target,
+      inventory,
+      serverUrl: deps.serverUrl,
+      rsyncPort: deps.rsyncPort,
+      newUuid: deps.newUuid ?? randomUUID,
+    });
+    const script = renderPlan(plan);
+    store.transaction(() => {
+      store.installs.planned(install.id, { osimage: plan.osimage, version: plan.version, inventory: JSON.stringify(inventory), plan: JSON.stringify(plan), script });
+      store.updateObject("node", node, { state: "installing", phase: "planned", percent: "0", bytes: "0", lasterror: "" });
+      store.addEvent({ kind: "plan", node, osimage: plan.osimage, message: `planned ${plan.osimage} v${plan.version} onto ${plan.target === "disks" ? plan.disks.map((d) => d.dev).join(", ") : plan.root}`, data: { warnings: plan.warnings } });
+    });
+    await deps.onInstallsChanged();
+    return { plan, script, rsyncPassword: rsyncSecret(deps.serverKey, install.tokenSha256) };
+  } catch (error) {
+    if (isSyscloneError(error)) recordFailure(deps, install, "plan", error.message);
+    throw error;
+  }
+}
+
+export function recordProgress(store: Store, install: InstallRecord, report: ProgressReport): void {
+  const node = store.requireObject("node", install.node);
+  const fields: Record<string, string> = { state: "installing", phase: report.phase };
+  if (report.percent !== undefined) fields["percent"] = String(Math.max(0, Math.min(100, Math.round(report.percent))));
+  if (report.bytes !== undefined) fields["bytes"] = String(report.bytes);
+  store.updateObject("node", install.node, fields);
+  if (node["phase"] !== report.phase || report.message) {
+    store.addEvent({ kind: "progress", node: install.node, osimage: install.osimage, message: report.message ?? report.phase, data: { ...report } });
+  }
+}
+
+export function installLogFile(home: SyscloneHome, install: InstallRecord): string {
+  return path.join(home.state, "logs", install.node, `install-${install.id}.log`);
+}
+
+export async function appendInstallLog(home: SyscloneHome, install: InstallRecord, text: string): Promise<void> {
+  const file = installLogFile(home, install);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await appendFile(file, text, { mode: 0o600 });
+}
+
+export async function finishInstall(deps: InstallDeps, install: InstallRecord, report: Record<string, unknown>): Promise<void> {
+  const { store } = deps;
+  store.transaction(() => {
+    store.installs.end(install.id, "finished");
+    store.updateObject("node", install.node, { state: "installed", destiny: "boot", phase: "done", percent: "100", lasterror: "" });
+    store.addEvent({ kind: "finish", node: install.node, osimage: install.osimage, message: `cloned ${install.osimage} v${install.version}`, data: report });
+  });
+  await deps.onInstallsChanged();
+}
+
+function recordFailure(deps: InstallDeps, install: InstallRecord, step: string, message: string): void {
+  const { store } = deps;
+  store.transaction(() => {
+    store.installs.end(install.id, "failed");
+    store.updateObject("node", install.node, { state: "failed", phase: step, lasterror: `${step}: ${message}`.slice(0, 2000) });
+    store.addEvent({ kind: "fail", node: install.node, osimage: install.osimage, message: `${step}: ${message}` });
+  });
+}
+
+export async function failInstall(deps: InstallDeps, install: InstallRecord, report: { step: string; message: string }): Promise<void> {
+  recordFailure(deps, install, report.step, report.message);
+  await deps.onInstallsChanged();
+}

@@ -1,0 +1,71 @@
+import type Database from "better-sqlite3";
+
+export type InstallState = "issued" | "planned" | "finished" | "failed" | "revoked";
+
+export interface InstallRecord {
+  readonly id: number;
+  readonly node: string;
+  readonly tokenSha256: string;
+  readonly state: InstallState;
+  readonly osimage: string;
+  readonly version: number;
+  readonly issuedAt: string;
+  readonly updatedAt: string;
+  readonly inventory: string;
+  readonly plan: string;
+  readonly script: string;
+}
+
+/** Installs: one row per boot token. A token is live while its install is issued or planned. */
+export class InstallTable {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Revokes the node's earlier live tokens: only the newest boot may install. */
+  issue(node: string, tokenSha256: string): number {
+    const now = new Date().toISOString();
+    return this.db.transaction(() => {
+      this.db.prepare("UPDATE installs SET state = 'revoked', updated_at = ? WHERE node = ? AND state IN ('issued', 'planned')").run(now, node);
+      return Number(this.db.prepare("INSERT INTO installs (node, token_sha256, state, issued_at, updated_at) VALUES (?, ?, 'issued', ?, ?)").run(node, tokenSha256, now, now).lastInsertRowid);
+    })();
+  }
+
+  byToken(tokenSha256: string): InstallRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM installs WHERE token_sha256 = ?").get(tokenSha256) as Record<string, string | number> | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  live(): InstallRecord[] {
+    return (this.db.prepare("SELECT * FROM installs WHERE state IN ('issued', 'planned') ORDER BY id").all() as Record<string, string | number>[]).map(toRecord);
+  }
+
+  latest(node: string): InstallRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM installs WHERE node = ? ORDER BY id DESC LIMIT 1").get(node) as Record<string, string | number> | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  planned(id: number, fields: { osimage: string; version: number; inventory: string; plan: string; script: string }): void {
+    this.db
+      .prepare("UPDATE installs SET state = 'planned', osimage = ?, version = ?, inventory = ?, plan = ?, script = ?, updated_at = ? WHERE id = ?")
+      .run(fields.osimage, fields.version, fields.inventory, fields.plan, fields.script, new Date().toISOString(), id);
+  }
+
+  end(id: number, state: "finished" | "failed" | "revoked"): void {
+    this.db.prepare("UPDATE installs SET state = ?, updated_at = ? WHERE id = ?").run(state, new Date().toISOString(), id);
+  }
+}
+
+function toRecord(row: Record<string, string | number>): InstallRecord {
+  return {
+    id: Number(row["id"]),
+    node: String(row["node"]),
+    tokenSha256: String(row["token_sha256"]),
+    state: String(row["state"]) as InstallState,
+    osimage: String(row["osimage"]),
+    version: Number(row["version"]),
+    issuedAt: String(row["issued_at"]),
+    updatedAt: String(row["updated_at"]),
+    inventory: String(row["inventory"]),
+    plan: String(row["plan"]),
+    script: String(row["script"]),
+  };
+}
