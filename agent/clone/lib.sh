@@ -167,7 +167,7 @@ sc_verify() {
 	sc_get "$1" "$list"
 	SC_VERIFIED=$(wc -l <"$list" | tr -d ' ')
 	bad=$(
-		cd "$2"
+		cd "$2" || exit 1
 		sha256sum -c "$list" 2>&1 | grep -v ': OK$' || true
 	)
 	if [ -n "$bad" ]; then
