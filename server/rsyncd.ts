@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SupervisedDaemon } from "../src/exec/daemon.js";
 import { daemonModules } from "../src/install/daemon-modules.js";
@@ -39,6 +39,23 @@ export class RsyncdSupervisor {
     return path.join(this.options.dir, "rsyncd.conf");
   }
 
+  private get pidFile(): string {
+    return path.join(this.options.dir, "rsyncd.pid");
+  }
+
+  /** A daemon left by a server that was killed outright still holds the port: stop it if it is ours. */
+  private async stopStaleDaemon(): Promise<void> {
+    const pid = Number((await readFile(this.pidFile, "utf8").catch(() => "")).trim());
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (!cmdline.includes(`--config=${this.configFile}`)) return;
+    this.options.log(`rsyncd: stopping the daemon (pid ${pid}) left by an earlier server`);
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (existsSync(`/proc/${pid}`)) process.kill(pid, "SIGKILL");
+    await rm(this.pidFile, { force: true });
+  }
+
   private get postscriptsDir(): string {
     return path.join(this.options.dir, "postscripts");
   }
@@ -62,12 +79,13 @@ export class RsyncdSupervisor {
     }
     const secretsFile = path.join(options.dir, "secrets");
     await writeAtomically(secretsFile, renderSecrets(secrets), 0o600);
-    const config = renderRsyncdConfig({ secretsFile, lockFile: path.join(options.dir, "rsyncd.lock"), maxConnections: options.maxConnections, modules });
+    const config = renderRsyncdConfig({ secretsFile, lockFile: path.join(options.dir, "rsyncd.lock"), pidFile: this.pidFile, maxConnections: options.maxConnections, modules });
     await writeAtomically(this.configFile, config, 0o600);
   }
 
   async start(): Promise<void> {
     await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
+    await this.stopStaleDaemon();
     await this.reconfigure();
     this.daemon = new SupervisedDaemon({
       name: "rsyncd",

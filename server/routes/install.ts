@@ -46,9 +46,9 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
     return reply.type("text/x-shellscript").header("x-sysclone-rsync-password", rsyncPassword).header("cache-control", "no-store").send(script);
   });
 
-  app.post("/:node/progress", { schema: { params: nodeParams, headers: tokenHeaders, body: progressBody, response: { 200: okResponse } } }, (request, reply) => {
+  app.post("/:node/progress", { schema: { params: nodeParams, headers: tokenHeaders, body: progressBody, response: { 200: okResponse } } }, (request) => {
     recordProgress(deps.store, installOf(request), request.body);
-    return reply.send({ ok: true });
+    return Promise.resolve({ ok: true });
   });
 
   app.post("/:node/log", { schema: { params: nodeParams, headers: tokenHeaders, response: { 200: okResponse } } }, async (request) => {

@@ -11,6 +11,7 @@ export interface RsyncModule {
 export interface RsyncdConfig {
   readonly secretsFile: string;
   readonly lockFile: string;
+  readonly pidFile: string;
   /** Bound on simultaneous transfers per image module, so a boot storm queues instead of thrashing. */
   readonly maxConnections: number;
   readonly modules: readonly RsyncModule[];
@@ -37,6 +38,7 @@ export function renderRsyncdConfig(config: RsyncdConfig): string {
     "transfer logging = no",
     `secrets file = ${value(config.secretsFile)}`,
     `lock file = ${value(config.lockFile)}`,
+    `pid file = ${value(config.pidFile)}`,
     "uid = root",
     "gid = root",
     "",

@@ -4,7 +4,8 @@ import { sfdiskScript } from "./partitions.js";
 
 /** rsync's arguments for every copy from the image: the capture's own fidelity flags. */
 export const pullRsyncArgs = ["-aHAXS", "--numeric-ids", "--delete", "--info=progress2", "--no-inc-recursive"] as const;
-const overlayRsyncArgs = ["-aHAX", "--numeric-ids"] as const;
+// --ignore-times: an override must win even when size and mtime match what is already there.
+const overlayRsyncArgs = ["-aHAX", "--numeric-ids", "--ignore-times"] as const;
 /** Where postscripts are fetched to inside the clone; removed before the clone finishes. */
 export const postscriptDir = "/.sysclone/postscripts";
 

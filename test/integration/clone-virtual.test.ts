@@ -1,0 +1,172 @@
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGoldenClient, type GoldenClient } from "../../src/demo/golden-client.js";
+import { createProvisioningNetwork, type ProvisioningNetwork, type VirtualNode } from "../../src/demo/virtual-nodes.js";
+import { run } from "../../src/exec/runner.js";
+import { runCli } from "../helpers/cli.js";
+import { populateFidelityTree } from "../helpers/fidelity-tree.js";
+import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { populateSystemTree } from "../helpers/system-tree.js";
+
+let golden: GoldenClient;
+let net: ProvisioningNetwork;
+let home: string;
+let server: ServeProcess;
+const image = "vnimg";
+const port = 18080;
+const rsyncPort = 18873;
+
+async function cli(command: string, ...args: string[]) {
+  const result = await runCli(home, command, args);
+  expect(result.code, `${command} ${args.join(" ")}: ${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+async function tokenFor(node: string): Promise<string> {
+  const line = (await cli("sysclone", "bootargs", node, "--url", server.url)).trim();
+  const token = /sysclone\.token=(\S+)/.exec(line)?.[1];
+  expect(token).toBeDefined();
+  return token ?? "";
+}
+
+async function nodestat(node: string): Promise<Record<string, unknown>> {
+  const rows = JSON.parse(await cli("nodestat", node, "--json")) as Record<string, unknown>[];
+  return rows[0] ?? {};
+}
+
+/** Itemised differences between the image version and a clone, one path each. */
+async function differences(clone: string): Promise<string[]> {
+  const source = path.join(home, "images", image, "current", "root");
+  const result = await run("rsync", ["-naciHAXS", "--numeric-ids", "--delete", `${source}/`, `${clone}/`]);
+  expect(result.exitCode, result.stderrTail).toBe(0);
+  return result.stdoutTail
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => line.replace(/^\S+\s+/, ""))
+    .filter((p) => p !== "./" && !p.endsWith("/"))
+    .sort();
+}
+
+async function defineNode(name: string, node: VirtualNode, index: number): Promise<void> {
+  await cli("mkdef", "-t", "node", name, "groups=compute", `osimage=${image}`, `hostname=${name}.cluster`, "nicmode=static", `ip=10.40.0.${10 + index}`, "netmask=255.255.255.0", "gateway=10.40.0.1", `mac=${node.mac}`);
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(path.join(tmpdir(), "sysclone-home-"));
+  golden = await createGoldenClient({
+    populate: async (root) => {
+      await populateFidelityTree(root, { largeFileMiB: 48 });
+      await populateSystemTree(root);
+    },
+  });
+  net = await createProvisioningNetwork();
+  await golden.authorize(await cli("sysclone", "keys"));
+  await cli("mkdef", "-t", "node", "golden01", `ip=${golden.address}`);
+  await cli("imgcapture", "golden01", "-t", "sysclone", "-o", image, "--root", golden.root);
+  await cli("chdef", "-t", "osimage", image, "postscripts=update_network,stamp");
+  await cli("mkdef", "-t", "group", "compute", "priority=10");
+  // Overrides: the image's, the group's and the node's; the node's wins where they overlap.
+  for (const [dir, text] of [[image, "image motd\n"], ["compute", "group motd\n"], ["vn01", "node motd\n"]] as const) {
+    await mkdir(path.join(home, "overrides", dir, "etc"), { recursive: true });
+    await writeFile(path.join(home, "overrides", dir, "etc", "motd"), text);
+  }
+  await writeFile(path.join(home, "overrides", "compute", "etc", "group-only"), "compute\n");
+  await mkdir(path.join(home, "postscripts"), { recursive: true });
+  await writeFile(path.join(home, "postscripts", "stamp"), '#!/bin/sh\nset -eu\nenv | sort > /etc/stamp\n[ -f /etc/motd ] || exit 9\n');
+  await chmod(path.join(home, "postscripts", "stamp"), 0o755);
+  server = await startServe(home, net.serverAddress, port, rsyncPort);
+}, 300_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await net?.destroy();
+  await golden?.destroy();
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+describe("virtual nodes clone into directories through the real server and rsync daemon", () => {
+  it("clones three nodes at once; each equals the image except what overrides and postscripts changed", async () => {
+    const nodes = await Promise.all(["vn01", "vn02", "vn03"].map((name) => net.addNode(name)));
+    for (const [i, node] of nodes.entries()) await defineNode(node.name, node, i + 1);
+    const tokens = await Promise.all(nodes.map((n) => tokenFor(n.name)));
+    const runs = await Promise.all(nodes.map((node, i) => node.clone({ server: server.url, token: tokens[i] ?? "" })));
+    for (const [i, result] of runs.entries()) expect(result.code, `${nodes[i]?.name}: ${result.stderr}\n${result.log}`).toBe(0);
+
+    for (const [i, node] of nodes.entries()) {
+      const changed = await differences(node.target);
+      const expected = ["etc/group-only", "etc/hostname", "etc/hosts", "etc/machine-id", "etc/motd", "etc/network/interfaces", "etc/network/interfaces.golden", "etc/stamp"];
+      expect(changed, node.name).toEqual(expected);
+      const root = node.target;
+      expect(await readFile(path.join(root, "etc", "motd"), "utf8")).toBe(node.name === "vn01" ? "node motd\n" : "group motd\n");
+      expect(await readFile(path.join(root, "etc", "hostname"), "utf8")).toBe(`${node.name}\n`);
+      expect(await readFile(path.join(root, "etc", "machine-id"), "utf8")).toBe("");
+      const interfaces = await readFile(path.join(root, "etc", "network", "interfaces"), "utf8");
+      expect(interfaces).toContain("iface enp1s0 inet static");
+      expect(interfaces).toContain(`address 10.40.0.${11 + i}/24`);
+      expect(interfaces).toContain("gateway 10.40.0.1");
+      const stamp = await readFile(path.join(root, "etc", "stamp"), "utf8");
+      for (const line of [`NODE=${node.name}`, `OSIMAGE=${image}`, "OSIMAGE_VERSION=1", `SERVER=${net.serverAddress}`, `NODE_HOSTNAME=${node.name}.cluster`, "NICMODE=static", `INSTALLNIC_MAC=${node.mac}`, "TARGET=directory", "ROOT=/"]) {
+        expect(stamp.split("\n"), node.name).toContain(line);
+      }
+      const stat = await nodestat(node.name);
+      expect(stat).toMatchObject({ state: "installed", destiny: "boot", phase: "done", percent: 100, lastError: "" });
+    }
+    expect(runs[0]?.log).toMatch(/verify: \d+ files match the manifest/);
+  });
+
+  it("refuses a token that was already used, and a made-up one", async () => {
+    const node = await net.addNode("vn04");
+    await defineNode("vn04", node, 4);
+    const token = await tokenFor("vn04");
+    expect((await node.clone({ server: server.url, token })).code).toBe(0);
+    const reused = await node.clone({ server: server.url, token });
+    expect(reused.code).toBe(3);
+    const madeUp = await node.clone({ server: server.url, token: "A".repeat(43) });
+    expect(madeUp.code).toBe(3);
+    const response = await fetch(`${server.url}/install/vn04/progress`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ phase: "pull" }),
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { code: string }).code).toBe("TOKEN_REFUSED");
+    expect(await nodestat("vn04")).toMatchObject({ state: "installed" });
+  });
+
+  it("fails the node with the postscript's name and output when a postscript fails, and keeps its log", async () => {
+    const node = await net.addNode("vn05");
+    await defineNode("vn05", node, 5);
+    await writeFile(path.join(home, "postscripts", "broken"), "#!/bin/sh\necho 'broken: the license server is unreachable' >&2\nexit 7\n");
+    await chmod(path.join(home, "postscripts", "broken"), 0o755);
+    await cli("chdef", "vn05", "postscripts=broken");
+    const result = await node.clone({ server: server.url, token: await tokenFor("vn05") });
+    expect(result.code).not.toBe(0);
+    const stat = await nodestat("vn05");
+    expect(stat["state"]).toBe("failed");
+    expect(String(stat["lastError"])).toContain("postscript broken exited 7");
+    expect(String(stat["lastError"])).toContain("license server is unreachable");
+    const logs = (await run("sh", ["-c", `cat ${path.join(home, "var", "logs", "vn05")}/*.log`])).stdoutTail;
+    expect(logs).toContain("broken: the license server is unreachable");
+  });
+
+  it("completes a clone when the server is killed and restarted in the middle of the copy", async () => {
+    const node = await net.addNode("vn06");
+    await defineNode("vn06", node, 6);
+    // Slow the node's link so the copy is still running when the server dies.
+    await run("tc", ["qdisc", "add", "dev", node.hostVeth, "root", "tbf", "rate", "100mbit", "burst", "64kb", "latency", "400ms"]);
+    const cloning = node.clone({ server: server.url, token: await tokenFor("vn06") });
+    for (let i = 0; i < 300 && (await nodestat("vn06"))["phase"] !== "pull"; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await nodestat("vn06"))["phase"]).toBe("pull");
+    await new Promise((r) => setTimeout(r, 1500));
+    await server.kill();
+    await new Promise((r) => setTimeout(r, 2000));
+    server = await startServe(home, net.serverAddress, port, rsyncPort);
+    const result = await cloning;
+    expect(result.code, `${result.stderr}\n${result.log}`).toBe(0);
+    expect(result.log).toMatch(/retrying/);
+    expect(await differences(node.target)).toContain("etc/hostname");
+    expect(await nodestat("vn06")).toMatchObject({ state: "installed", percent: 100 });
+  });
+});
