@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # Helpers for a rendered clone plan (src/plan/render.ts). Sourced by the plan, which runs with set -eu.
 # The client (sysclone-clone.sh) sets: SC_SERVER SC_NODE SC_TOKEN SC_WORK SC_LOG, and exports RSYNC_PASSWORD.
+# Everything the plan prints, on stdout or stderr, goes to the console and to $SC_LOG (the client tees it).
 
 SC_STEP=start
 SC_FINISHED=0
@@ -9,8 +10,7 @@ SC_VERIFIED=0
 SC_LAST_POST=0
 
 sc_log() {
-	printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >>"$SC_LOG"
-	printf 'sysclone: %s\n' "$*" >&2
+	printf 'sysclone: %s %s\n' "$(date +%H:%M:%S)" "$*" >&2
 }
 
 # JSON string body of $1: quotes, backslashes, tabs and newlines escaped, other control characters dropped.
@@ -24,7 +24,7 @@ sc_post() {
 	tries=0
 	while [ "$tries" -lt "${3:-3}" ]; do
 		if wget -q -O /dev/null --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
-			--post-data "$2" "$SC_SERVER/install/$SC_NODE/$1" 2>>"$SC_LOG"; then
+			--post-data "$2" "$SC_SERVER/install/$SC_NODE/$1"; then
 			return 0
 		fi
 		tries=$((tries + 1))
@@ -37,7 +37,6 @@ sc_post() {
 sc_ship_log() {
 	wget -q -O /dev/null --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: text/plain' \
 		--post-file "$SC_LOG" "$SC_SERVER/install/$SC_NODE/log" 2>/dev/null || true
-	: >"$SC_LOG.shipped"
 }
 
 sc_phase_percent() {
@@ -112,7 +111,7 @@ sc_pull() {
 		rcfile="$SC_WORK/rc.$$"
 		{
 			rc=0
-			"$@" 2>>"$SC_LOG" || rc=$?
+			"$@" || rc=$?
 			echo "$rc" >"$rcfile"
 		} | sc_rsync_progress
 		rc=$(cat "$rcfile")
@@ -137,7 +136,7 @@ sc_pull() {
 # A small transfer (overrides, postscripts): retried like a pull, without progress.
 sc_fetch() {
 	attempt=1
-	until "$@" >>"$SC_LOG" 2>&1; do
+	until "$@"; do
 		if [ "$attempt" -ge "${SC_PULL_ATTEMPTS:-8}" ]; then
 			sc_log "failed after $attempt attempts: $*"
 			return 1
@@ -148,16 +147,16 @@ sc_fetch() {
 }
 
 sc_get() {
-	wget -q -O "$2" --header "Authorization: Bearer $SC_TOKEN" "$1" 2>>"$SC_LOG"
+	wget -q -O "$2" --header "Authorization: Bearer $SC_TOKEN" "$1"
 }
 
 sc_pull_archive() {
 	rcfile="$SC_WORK/archive.rc"
 	{
 		rc=0
-		wget -q -O - --header "Authorization: Bearer $SC_TOKEN" "$1" 2>>"$SC_LOG" || rc=$?
+		wget -q -O - --header "Authorization: Bearer $SC_TOKEN" "$1" || rc=$?
 		echo "$rc" >"$rcfile"
-	} | zstd -dc | tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls -C "$2" 2>>"$SC_LOG"
+	} | zstd -dc | tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls -C "$2"
 	[ "$(cat "$rcfile")" -eq 0 ]
 }
 
@@ -171,7 +170,7 @@ sc_verify() {
 		sha256sum -c "$list" 2>&1 | grep -v ': OK$' || true
 	)
 	if [ -n "$bad" ]; then
-		printf '%s\n' "$bad" | head -n 50 >>"$SC_LOG"
+		printf '%s\n' "$bad" | head -n 50 >&2
 		sc_log "verify: $(printf '%s\n' "$bad" | wc -l | tr -d ' ') of $SC_VERIFIED files differ from the manifest"
 		return 1
 	fi
@@ -199,12 +198,12 @@ sc_postscript() {
 	sc_log "postscript $name"
 	out="$SC_WORK/postscript.out"
 	if "$@" >"$out" 2>&1; then
-		cat "$out" >>"$SC_LOG"
+		cat "$out" >&2
 		return 0
 	else
 		rc=$?
 	fi
-	cat "$out" >>"$SC_LOG"
+	cat "$out" >&2
 	SC_FAIL_DETAIL="postscript $name exited $rc: $(tail -n 5 "$out" | tr '\n' ' ')"
 	sc_unbind_system "${SC_ROOT:-/a}" 2>/dev/null || true
 	return "$rc"

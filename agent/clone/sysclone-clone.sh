@@ -90,4 +90,10 @@ done
 RSYNC_PASSWORD=$(grep -i '^ *x-sysclone-rsync-password:' "$SC_WORK/plan.headers" | sed 's/^[^:]*: *//' | tr -d '\r')
 export RSYNC_PASSWORD
 rm -f "$SC_WORK/plan.headers"
-sh "$SC_WORK/plan.sh"
+# The plan's output goes to the console and its log; the log is shipped to the server at the end or on failure.
+{
+	rc=0
+	sh "$SC_WORK/plan.sh" 2>&1 || rc=$?
+	echo "$rc" >"$SC_WORK/plan.rc"
+} | tee -a "$SC_LOG" >&2
+exit "$(cat "$SC_WORK/plan.rc")"

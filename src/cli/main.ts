@@ -23,6 +23,7 @@ import { serve } from "./serve.js";
 import { nodestat } from "./nodestat.js";
 import { plan } from "./plan.js";
 import { bootargs } from "./bootargs.js";
+import { initrdBuild } from "./initrd.js";
 
 const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo];
 
@@ -39,9 +40,10 @@ function resolve(invokedAs: string, argv: readonly string[]): { command: Command
   }
   const [sub, ...rest] = argv;
   if (sub === "layout" && rest[0] === "check") return { command: layoutCheck, args: rest.slice(1) };
+  if (sub === "initrd" && rest[0] === "build") return { command: initrdBuild, args: rest.slice(1) };
   const command = sub === undefined ? undefined : findCommand(sub);
   if (!command) {
-    const list = [...commands, layoutCheck].map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join("\n");
+    const list = [...commands, layoutCheck, initrdBuild].map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join("\n");
     throw new SyscloneError("USAGE", sub === undefined || sub === "help" || sub === "--help" ? `commands:\n${list}` : `unknown command "${sub}"`, {
       hint: "run `sysclone help` for the list",
     });

@@ -15,16 +15,8 @@ for tool in qemu-system-x86_64 busybox cpio depmod modprobe mdadm lvm mkfs.vfat;
 done
 
 # 1. Debian's kernel and modules, downloaded once.
-if ! compgen -G "$cache/kernel/boot/vmlinuz-*" >/dev/null; then
-  version=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-  [ -n "$version" ] || { apt-get update -q; version=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'); }
-  (cd "$cache" && apt-get download "$version" >/dev/null 2>&1)
-  rm -rf "$cache/kernel" && dpkg -x "$cache"/"$version"_*.deb "$cache/kernel"
-  rm -f "$cache"/"$version"_*.deb
-fi
-vmlinuz=$(find "$cache/kernel/boot" -name "vmlinuz-*" | head -n 1)
-kver=${vmlinuz##*/vmlinuz-}
-[ -f "$cache/kernel/lib/modules/$kver/modules.dep" ] || depmod -b "$cache/kernel" "$kver"
+kver=$("$here/debian-kernel.sh")
+vmlinuz="$cache/kernel/boot/vmlinuz-$kver"
 
 # 2. A busybox initrd with the collector's tools and what makes the disks.
 work=$(mktemp -d)
