@@ -11,6 +11,7 @@ import {
   type InstallDeps,
 } from "../../src/install/service.js";
 import { verifyList } from "../../src/install/verify-list.js";
+import { streamArchive } from "../../src/exec/archive.js";
 import type { InstallRecord } from "../../src/store/installs.js";
 import { failBody, finishBody, inventoryBody, nodeParams, okResponse, progressBody, tokenHeaders } from "../schemas.js";
 
@@ -71,5 +72,21 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
     const manifest = await readFile(path.join(deps.repository.versionDir(install.osimage, install.version), "manifest.jsonl"), "utf8");
     const list = verifyList(manifest);
     return reply.type("text/plain").header("x-sysclone-files", String(list.files)).header("x-sysclone-skipped", String(list.skipped)).send(list.text);
+  });
+
+  app.get("/:node/archive", { schema: { params: nodeParams, headers: tokenHeaders } }, (request, reply) => {
+    const install = installOf(request);
+    const controller = new AbortController();
+    request.raw.on("close", () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const { stream, done } = streamArchive(path.join(deps.repository.versionDir(install.osimage, install.version), "root"), controller.signal);
+    done.then(
+      (result) => {
+        if (!result.ok && !controller.signal.aborted) request.log.error(`archive of ${install.osimage} v${install.version} for ${install.node} failed: ${result.stderr}`);
+      },
+      () => undefined,
+    );
+    return reply.type("application/zstd").header("cache-control", "no-store").send(stream);
   });
 };

@@ -116,6 +116,20 @@ describe("virtual nodes clone into directories through the real server and rsync
     expect(runs[0]?.log).toMatch(/verify: \d+ files match the manifest/);
   });
 
+  it("clones with the streamed archive (tar + zstd over HTTP) followed by the rsync repair pass", async () => {
+    await cli("chdef", "-t", "osimage", image, "transport=archive");
+    try {
+      const node = await net.addNode("vn07");
+      await defineNode("vn07", node, 7);
+      const result = await node.clone({ server: server.url, token: await tokenFor("vn07") });
+      expect(result.code, `${result.stderr}\n${result.log}`).toBe(0);
+      expect(result.log).toContain("== repair:");
+      expect(await differences(node.target)).toEqual(["etc/group-only", "etc/hostname", "etc/hosts", "etc/machine-id", "etc/motd", "etc/network/interfaces", "etc/network/interfaces.golden", "etc/stamp"]);
+    } finally {
+      await cli("chdef", "-t", "osimage", image, "transport=rsync");
+    }
+  });
+
   it("refuses a token that was already used, and a made-up one", async () => {
     const node = await net.addNode("vn04");
     await defineNode("vn04", node, 4);
