@@ -1,6 +1,7 @@
 import { benchCapture } from "./capture.js";
+import { benchClone } from "./clone.js";
 
-const suites: Record<string, () => Promise<void>> = { capture: benchCapture };
+const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : Object.keys(suites);

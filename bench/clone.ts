@@ -1,0 +1,114 @@
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startServer } from "../server/main.js";
+import { checkoutRoot, resolveHome } from "../src/config/paths.js";
+import { createGoldenClient } from "../src/demo/golden-client.js";
+import { populateDemoTree } from "../src/demo/demo-tree.js";
+import { createProvisioningNetwork } from "../src/demo/virtual-nodes.js";
+import { SupervisedDaemon } from "../src/exec/daemon.js";
+import { must } from "../src/exec/must.js";
+import { ImageRepository } from "../src/image/repository.js";
+import { Store } from "../src/store/store.js";
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function cli(home: string, command: string, args: string[]): string {
+  const result = spawnSync(process.execPath, [path.join(checkoutRoot(), "bin", `${command}.js`), ...args], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+const best = (times: readonly number[]): number => Math.min(...times);
+const list = (times: readonly number[]): string => times.map((t) => t.toFixed(2)).join(" / ");
+
+/**
+ * One virtual-node clone (inventory, plan, pull, verify, finish) against the raw tools doing the
+ * copy by hand in the same run: a plain rsync daemon pull, and tar | zstd | zstd -d | tar.
+ */
+export async function benchClone(): Promise<void> {
+  const home = await mkdtemp(path.join(tmpdir(), "sysclone-bench-"));
+  const golden = await createGoldenClient({ populate: populateDemoTree, rootSizeMiB: 1024 });
+  const net = await createProvisioningNetwork();
+  const controller = new AbortController();
+  let store: Store | undefined;
+  try {
+    await golden.authorize(cli(home, "sysclone", ["keys"]).trim());
+    cli(home, "mkdef", ["golden", `ip=${golden.address}`]);
+    cli(home, "imgcapture", ["golden", "-t", "sysclone", "-o", "benchimg", "--root", golden.root]);
+    const paths = resolveHome({ SYSCLONE_HOME: home });
+    const imageRoot = path.join(paths.images, "benchimg", "v1", "root");
+    const info = JSON.parse(await readFile(path.join(paths.images, "benchimg", "v1", "image.json"), "utf8")) as { sizeBytes: number; fileCount: number };
+    store = Store.open(paths.database);
+    const server = await startServer({
+      home: paths, store, repository: new ImageRepository(paths.images), host: net.serverAddress, port: 18280, url: `http://${net.serverAddress}:18280`,
+      rsyncPort: 18290, maxConnections: 16, signal: controller.signal, log: () => undefined,
+    });
+    // The raw side: a plain rsync daemon over the same tree, no auth, same network.
+    const rawConf = path.join(home, "raw-rsyncd.conf");
+    await writeFile(rawConf, `use chroot = yes\nnumeric ids = yes\n[raw]\n  path = ${imageRoot}\n  read only = yes\n`);
+    const rawDaemon = new SupervisedDaemon({ name: "raw rsyncd", command: "rsync", args: ["--daemon", "--no-detach", `--config=${rawConf}`, `--address=${net.serverAddress}`, "--port=18291"], signal: controller.signal, log: () => undefined });
+    await new Promise((r) => setTimeout(r, 500));
+    const node = await net.addNode("bench01");
+    cli(home, "mkdef", ["bench01", "osimage=benchimg"]);
+    const fresh = async (name: string): Promise<string> => {
+      const dir = path.join(home, "targets", name);
+      await mkdir(dir, { recursive: true });
+      await must("sync", []);
+      return dir;
+    };
+    const rawRsync = async (n: number): Promise<number> => {
+      const dir = await fresh(`raw-rsync-${n}`);
+      const start = process.hrtime.bigint();
+      await must("ip", ["netns", "exec", node.namespace, "rsync", "-aHAXS", "--numeric-ids", `rsync://${net.serverAddress}:18291/raw/`, `${dir}/`]);
+      return seconds(start);
+    };
+    const rawTar = async (n: number): Promise<number> => {
+      const dir = await fresh(`raw-tar-${n}`);
+      const start = process.hrtime.bigint();
+      await must("sh", ["-c", 'tar -C "$0" -cf - --numeric-owner --xattrs --xattrs-include="*" --acls --sparse . | zstd -q -1 -T0 | zstd -q -dc | tar -C "$1" -xpf - --numeric-owner --xattrs --xattrs-include="*" --acls', imageRoot, dir]);
+      return seconds(start);
+    };
+    const ours = async (transport: string, verify: string): Promise<number> => {
+      cli(home, "chdef", ["-t", "osimage", "benchimg", `transport=${transport}`, `verify=${verify}`]);
+      const token = /sysclone\.token=(\S+)/.exec(cli(home, "sysclone", ["bootargs", "bench01", "--url", server.url]))?.[1] ?? "";
+      await rm(node.target, { recursive: true, force: true });
+      await must("sync", []);
+      const start = process.hrtime.bigint();
+      const result = await node.clone({ server: server.url, token });
+      if (result.code !== 0) throw new Error(`clone failed: ${result.stderr}\n${result.log}`);
+      return seconds(start);
+    };
+    await rawRsync(0);
+    const times: Record<string, number[]> = { rawRsync: [], rawTar: [], rsync: [], rsyncVerify: [], archive: [] };
+    for (let i = 1; i <= 3; i++) {
+      times["rawRsync"]?.push(await rawRsync(i));
+      times["rsync"]?.push(await ours("rsync", "no"));
+      times["rawTar"]?.push(await rawTar(i));
+      times["archive"]?.push(await ours("archive", "no"));
+      times["rsyncVerify"]?.push(await ours("rsync", "yes"));
+    }
+    const t = (k: string): number[] => times[k] ?? [];
+    console.log(`clone benchmark: ${(info.sizeBytes / 1e6).toFixed(0)} MB, ${info.fileCount} entries, a virtual node (network namespace) cloning into a directory over a bridge`);
+    console.log(`  raw rsync from a plain rsync daemon:          ${list(t("rawRsync"))} s (best ${best(t("rawRsync")).toFixed(2)})`);
+    console.log(`  sysclone clone, rsync, verify=no:             ${list(t("rsync"))} s (best ${best(t("rsync")).toFixed(2)})`);
+    console.log(`  raw tar | zstd -1 | zstd -d | tar (no network): ${list(t("rawTar"))} s (best ${best(t("rawTar")).toFixed(2)})`);
+    console.log(`  sysclone clone, archive + rsync repair:       ${list(t("archive"))} s (best ${best(t("archive")).toFixed(2)})`);
+    console.log(`  sysclone clone, rsync, verify=yes (sha256):   ${list(t("rsyncVerify"))} s (best ${best(t("rsyncVerify")).toFixed(2)})`);
+    console.log(`  clone (rsync) ÷ raw rsync: ${(best(t("rsync")) / best(t("rawRsync"))).toFixed(2)} (goal ≤ 1.15)`);
+    console.log(`  clone (archive) ÷ raw tar: ${(best(t("archive")) / best(t("rawTar"))).toFixed(2)}`);
+    console.log(`  archive ÷ rsync transport: ${(best(t("archive")) / best(t("rsync"))).toFixed(2)} (below 1: the archive is faster)`);
+    console.log(`  verify cost: clone with verify ÷ without: ${(best(t("rsyncVerify")) / best(t("rsync"))).toFixed(2)}`);
+    await rawDaemon.stop();
+    await server.close();
+  } finally {
+    controller.abort();
+    store?.close();
+    await net.destroy();
+    await golden.destroy();
+    await rm(home, { recursive: true, force: true });
+  }
+}
