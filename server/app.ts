@@ -11,7 +11,8 @@ export interface ServerOptions {
 
 /** The management server, not listening: server/main.ts listens, tests use inject(). */
 export async function buildServer(deps: InstallDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 8 * 1024 * 1024 }).withTypeProvider<JsonSchemaToTsProvider>();
+  // removeAdditional off: an unknown field is refused, not silently dropped.
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 8 * 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } }).withTypeProvider<JsonSchemaToTsProvider>();
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (isSyscloneError(error)) {
       return reply.code(errorCatalog[error.code].http).send({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });

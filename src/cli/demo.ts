@@ -1,4 +1,8 @@
+import path from "node:path";
+import { startServer } from "../../server/main.js";
 import { captureImage } from "../capture/capture.js";
+import { createProvisioningNetwork } from "../demo/virtual-nodes.js";
+import { issueInstallToken } from "../install/service.js";
 import { createGoldenClient } from "../demo/golden-client.js";
 import { populateDemoTree } from "../demo/demo-tree.js";
 import { defaults } from "../objects/schema.js";
@@ -13,7 +17,7 @@ const IMAGE = "demo-image";
 /** The main job on a fresh machine: a golden client, a capture, the image listed; nothing left running. */
 export const demo: Command = {
   name: "demo",
-  summary: "build a demo golden client, capture it twice, list the image",
+  summary: "build a demo golden client, capture it twice, serve the image and clone it onto two demo nodes",
   usage: "sysclone demo",
   options: {},
   async run(_args, deps) {
@@ -49,7 +53,56 @@ export const demo: Command = {
     }
     out.line(`demo: lsimage ${IMAGE}`);
     await lsimage.run({ values: {}, positionals: [IMAGE] }, deps);
-    out.line(`demo: the image is in ${deps.repository.imageDir(IMAGE)}; try: lsdef -t osimage ${IMAGE}`);
+    await cloneDemoNodes(deps);
+    out.line(`demo: the image is in ${deps.repository.imageDir(IMAGE)}, the clones in ${path.join(deps.home.state, "demo")}; try: lsdef -t osimage ${IMAGE}, nodestat demo`);
     return 0;
   },
 };
+
+/** Serve the image and clone it onto demo01 and demo02: virtual nodes cloning into directories under var/demo. */
+async function cloneDemoNodes(deps: Parameters<Command["run"]>[1]): Promise<void> {
+  const { out } = deps;
+  const store = deps.store();
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  deps.signal.addEventListener("abort", stop, { once: true });
+  const net = await createProvisioningNetwork();
+  try {
+    const url = `http://${net.serverAddress}:8080`;
+    out.line(`demo: sysclone serve --listen ${net.serverAddress}:8080   (install API and rsync daemon, on a bridge of demo nodes)`);
+    const server = await startServer({
+      home: deps.home, store, repository: deps.repository, host: net.serverAddress, port: 8080, url, rsyncPort: 8873, maxConnections: 16,
+      signal: controller.signal, log: () => undefined,
+    });
+    try {
+      const nodes = await Promise.all(["demo01", "demo02"].map((name) => net.addNode(name, { target: path.join(deps.home.state, "demo", name) })));
+      out.line("demo: cloning demo01 and demo02 at once (each a network namespace running the clone client into a directory)");
+      const started = Date.now();
+      const runs = nodes.map((node) => node.clone({ server: url, token: issueInstallToken(store, node.name) }));
+      const lastSeen = new Map<string, string>();
+      const poll = setInterval(() => {
+        for (const node of nodes) {
+          const attrs = store.getObject("node", node.name);
+          const line = `${attrs?.["phase"] ?? ""} ${attrs?.["percent"] ?? ""}%`;
+          if (attrs && lastSeen.get(node.name) !== line) {
+            lastSeen.set(node.name, line);
+            out.line(`  ${node.name}: ${line}${attrs["bytes"] ? ` ${formatBytes(Number(attrs["bytes"]))}` : ""}`);
+          }
+        }
+      }, 500);
+      const results = await Promise.all(runs).finally(() => clearInterval(poll));
+      for (const [i, result] of results.entries()) {
+        const name = nodes[i]?.name ?? "";
+        const attrs = store.requireObject("node", name);
+        out.line(`demo: ${name}: ${attrs["state"] ?? ""}${result.code === 0 ? "" : ` (exit ${result.code ?? "?"}: ${attrs["lasterror"] ?? ""})`}`);
+      }
+      out.line(`demo: both clones done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    deps.signal.removeEventListener("abort", stop);
+    controller.abort();
+    await net.destroy();
+  }
+}

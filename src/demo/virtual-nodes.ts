@@ -34,7 +34,8 @@ export interface ProvisioningNetwork {
   readonly bridge: string;
   readonly serverAddress: string;
   readonly workDir: string;
-  addNode(name: string): Promise<VirtualNode>;
+  /** `target`: clone into this directory instead of one under the network's work directory. */
+  addNode(name: string, options?: { target?: string }): Promise<VirtualNode>;
   destroy(): Promise<void>;
 }
 
@@ -64,13 +65,13 @@ export async function createProvisioningNetwork(options: { subnet?: number } = {
     await destroy();
     throw error;
   }
-  const addNode = async (name: string): Promise<VirtualNode> => {
+  const addNode = async (name: string, nodeOptions: { target?: string } = {}): Promise<VirtualNode> => {
     count++;
     const namespace = `scvn-${id}-${count}`;
     const hostVeth = `scv${id}${count}`;
     const address = `10.232.${subnet}.${10 + count}`;
     const mac = `52:54:00:${id.slice(0, 2)}:${id.slice(2, 4)}:${count.toString(16).padStart(2, "0")}`;
-    const target = path.join(workDir, name, "root");
+    const target = nodeOptions.target ?? path.join(workDir, name, "root");
     await mkdir(target, { recursive: true });
     await must("ip", ["netns", "add", namespace]);
     undo.push(async () => run("ip", ["netns", "del", namespace]));
