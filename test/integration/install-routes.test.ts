@@ -53,7 +53,7 @@ describe("install routes (inject, no port)", () => {
       payload: body,
     });
     expect(response.statusCode, response.body).toBe(status);
-    expect((response.json() as { code: string }).code).toBe(status === 401 ? "TOKEN_REFUSED" : "BAD_REQUEST");
+    expect(response.json<{ code: string }>().code).toBe(status === 401 ? "TOKEN_REFUSED" : "BAD_REQUEST");
   });
 
   it("records progress with a valid token and refuses the token once the install is over", async () => {
