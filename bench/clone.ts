@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startServer } from "../server/main.js";
@@ -49,13 +49,19 @@ export async function benchClone(): Promise<void> {
     });
     // The raw side: a plain rsync daemon over the same tree, no auth, same network.
     const rawConf = path.join(home, "raw-rsyncd.conf");
-    await writeFile(rawConf, `use chroot = yes\nnumeric ids = yes\n[raw]\n  path = ${imageRoot}\n  read only = yes\n`);
+    await writeFile(rawConf, `use chroot = yes\nnumeric ids = yes\nuid = root\ngid = root\n[raw]\n  path = ${imageRoot}\n  read only = yes\n`);
     const rawDaemon = new SupervisedDaemon({ name: "raw rsyncd", command: "rsync", args: ["--daemon", "--no-detach", `--config=${rawConf}`, `--address=${net.serverAddress}`, "--port=18291"], signal: controller.signal, log: () => undefined });
     await new Promise((r) => setTimeout(r, 500));
-    const node = await net.addNode("bench01");
+    const node = await net.addNode("bench01", { target: path.join(home, "targets", "clone") });
     cli(home, "mkdef", ["bench01", "osimage=benchimg"]);
+    // Targets live on a tmpfs, emptied before each run: disk writeback of earlier copies would
+    // otherwise land on whichever run comes next and swamp the difference being measured.
+    const targets = path.join(home, "targets");
+    await mkdir(targets, { recursive: true });
+    await must("mount", ["-t", "tmpfs", "-o", "size=4g", "tmpfs", targets]);
     const fresh = async (name: string): Promise<string> => {
-      const dir = path.join(home, "targets", name);
+      for (const entry of await readdir(targets)) await rm(path.join(targets, entry), { recursive: true, force: true });
+      const dir = path.join(targets, name);
       await mkdir(dir, { recursive: true });
       await must("sync", []);
       return dir;
@@ -75,8 +81,7 @@ export async function benchClone(): Promise<void> {
     const ours = async (transport: string, verify: string): Promise<number> => {
       cli(home, "chdef", ["-t", "osimage", "benchimg", `transport=${transport}`, `verify=${verify}`]);
       const token = /sysclone\.token=(\S+)/.exec(cli(home, "sysclone", ["bootargs", "bench01", "--url", server.url]))?.[1] ?? "";
-      await rm(node.target, { recursive: true, force: true });
-      await must("sync", []);
+      await fresh("clone");
       const start = process.hrtime.bigint();
       const result = await node.clone({ server: server.url, token });
       if (result.code !== 0) throw new Error(`clone failed: ${result.stderr}\n${result.log}`);
@@ -107,6 +112,7 @@ export async function benchClone(): Promise<void> {
   } finally {
     controller.abort();
     store?.close();
+    await must("umount", [path.join(home, "targets")]).catch(() => undefined);
     await net.destroy();
     await golden.destroy();
     await rm(home, { recursive: true, force: true });

@@ -7,7 +7,6 @@ SC_STEP=start
 SC_FINISHED=0
 SC_STARTED=$(date +%s)
 SC_VERIFIED=0
-SC_LAST_POST=0
 
 sc_log() {
 	printf 'sysclone: %s %s\n' "$(date +%H:%M:%S)" "$*" >&2
@@ -86,26 +85,25 @@ sc_wait_devices() {
 	done
 }
 
-# Turn rsync --info=progress2 output into progress reports, at most one every 2 seconds.
+# Turn rsync --info=progress2 output into progress reports. awk does the parsing in one process and
+# passes on only every 2% of the image's bytes ($1), so a tree of many small files costs no extra forks.
 sc_rsync_progress() {
 	low=$(sc_phase_percent "$SC_STEP")
-	tr '\r' '\n' | while read -r bytes percent _rest; do
-		case "$percent" in
-		*%) ;;
-		*) continue ;;
-		esac
-		now=$(date +%s)
-		[ $((now - SC_LAST_POST)) -ge 2 ] || continue
-		SC_LAST_POST=$now
-		bytes=$(printf '%s' "$bytes" | tr -d ',.')
-		pct=${percent%\%}
-		overall=$((low + pct * 70 / 100))
-		sc_post progress "{\"phase\":\"$SC_STEP\",\"percent\":$overall,\"bytes\":${bytes:-0}}" 1 || true
+	tr '\r' '\n' | awk -v total="$1" '
+		$2 ~ /%$/ {
+			bytes = $1; gsub(/[,.]/, "", bytes); bytes += 0
+			pct = total > 0 ? int(bytes * 100 / total) : $2 + 0
+			if (pct > 100) pct = 100
+			if (pct >= last + 2) { last = pct; print bytes, pct; fflush() }
+		}' | while read -r bytes pct; do
+		sc_post progress "{\"phase\":\"$SC_STEP\",\"percent\":$((low + pct * 70 / 100)),\"bytes\":$bytes}" 1 || true
 	done
 }
 
-# Run an rsync that copies the image; retried when the server or network went away (rsync exit 5, 10, 12, 30, 35).
+# sc_pull IMAGE_BYTES rsync …: copy the image; retried when the server or network went away (rsync exit 5, 10, 12, 30, 35).
 sc_pull() {
+	total=$1
+	shift
 	attempt=1
 	while :; do
 		rcfile="$SC_WORK/rc.$$"
@@ -113,7 +111,7 @@ sc_pull() {
 			rc=0
 			"$@" || rc=$?
 			echo "$rc" >"$rcfile"
-		} | sc_rsync_progress
+		} | sc_rsync_progress "$total"
 		rc=$(cat "$rcfile")
 		[ "$rc" -eq 0 ] && return 0
 		case "$rc" in

@@ -118,6 +118,8 @@ export interface ClonePlan {
   readonly node: string;
   readonly osimage: string;
   readonly version: number;
+  /** Bytes of the image's files: the measure of the copy's progress. */
+  readonly imageBytes: number;
   /** Where the clone's root is assembled: /a for disks, the directory for a virtual node. */
   readonly root: string;
   readonly target: "disks" | "directory";

@@ -229,6 +229,7 @@ export function planClone(input: PlanInput): ClonePlan {
     node: input.node.name,
     osimage: input.image.name,
     version: input.image.version,
+    imageBytes: input.image.usedBytes,
     transport: planTransport(input),
     ...(input.image.verify ? { verifyUrl: `${input.serverUrl}/install/${input.node.name}/manifest` } : {}),
     overrides: planOverrides(input),

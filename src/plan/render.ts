@@ -3,7 +3,7 @@ import type { ClonePlan, PlannedFilesystem } from "./model.js";
 import { sfdiskScript } from "./partitions.js";
 
 /** rsync's arguments for every copy from the image: the capture's own fidelity flags. */
-export const pullRsyncArgs = ["-aHAXS", "--numeric-ids", "--delete", "--info=progress2", "--no-inc-recursive"] as const;
+export const pullRsyncArgs = ["-aHAXS", "--numeric-ids", "--delete", "--info=progress2"] as const;
 // --ignore-times: an override must win even when size and mtime match what is already there.
 const overlayRsyncArgs = ["-aHAX", "--numeric-ids", "--ignore-times"] as const;
 /** Where postscripts are fetched to inside the clone; removed before the clone finishes. */
@@ -80,9 +80,9 @@ function copySteps(plan: ClonePlan): string[] {
   if (plan.transport.kind === "archive") {
     lines.push(shellCommand(["sc_pull_archive", plan.transport.url, plan.root]));
     lines.push("sc_step repair 'repair pass over rsync'");
-    lines.push(shellCommand(["sc_pull", "rsync", ...pullRsyncArgs, plan.transport.repair.url, root]));
+    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullRsyncArgs, plan.transport.repair.url, root]));
   } else {
-    lines.push(shellCommand(["sc_pull", "rsync", ...pullRsyncArgs, plan.transport.source.url, root]));
+    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullRsyncArgs, plan.transport.source.url, root]));
   }
   if (plan.verifyUrl !== undefined) {
     lines.push("", "sc_step verify 'verify against the image manifest'", shellCommand(["sc_verify", plan.verifyUrl, plan.root]));
