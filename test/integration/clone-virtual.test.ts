@@ -130,6 +130,24 @@ describe("virtual nodes clone into directories through the real server and rsync
     }
   });
 
+  it("sysclone plan shows what a clone would do to given disks, or why it refuses, touching nothing", async () => {
+    const shown = await runCli(home, "sysclone", ["plan", "vn01", "--disk-size", "1G,256M"]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain("vn01: clone vnimg v1 onto disks /dev/sda, /dev/sdb");
+    expect(shown.stdout).toMatch(/disk \/dev\/sda: 1\.0 GiB \(golden \/dev\/loop\d+: 512\.0 MiB\), no partition table → ext4 \/ /);
+    expect(shown.stdout).toContain("overrides: image vnimg, group compute, node vn01");
+    expect(shown.stdout).toContain("postscripts: update_network, stamp");
+    const script = await runCli(home, "sysclone", ["plan", "vn01", "--disk-size", "1G,256M", "--script"]);
+    expect(script.stdout).toMatch(/^#!\/bin\/sh\n/);
+    expect(script.stdout).toContain("mkfs.ext4 -F -q -U ");
+    const tooSmall = await runCli(home, "sysclone", ["plan", "vn01", "--disk-size", "100M,256M"]);
+    expect(tooSmall.code).toBe(40);
+    expect(tooSmall.stderr).toContain("disk too small: /dev/sda is 100.0 MiB");
+    const tooFew = await runCli(home, "sysclone", ["plan", "vn01", "--disk-size", "1G"]);
+    expect(tooFew.code).toBe(41);
+    expect(tooFew.stderr).toContain("needs 2 disk(s)");
+  });
+
   it("refuses a token that was already used, and a made-up one", async () => {
     const node = await net.addNode("vn04");
     await defineNode("vn04", node, 4);
