@@ -34,7 +34,7 @@ const staticEnv = { NODE: "n07", NODE_HOSTNAME: "n07.cluster", NICMODE: "static"
 
 describe("update_network in each distribution family", () => {
   it("Debian ifupdown: the golden client's interface gets the node's static address", async () => {
-    const { result, read } = await runChrooted("update_network", staticEnv, async () => undefined);
+    const { result, read } = await runChrooted("update_network", staticEnv, () => Promise.resolve());
     expect(result.exitCode, result.stderrTail).toBe(0);
     expect(await read("etc/hostname")).toBe("n07\n");
     expect(await read("etc/hosts")).toContain("10.1.2.7\tn07.cluster n07 # sysclone");
@@ -67,7 +67,7 @@ describe("update_network in each distribution family", () => {
   });
 
   it("RHEL 9: a NetworkManager keyfile, mode 600", async () => {
-    const { result, read, root } = await runChrooted("update_network", staticEnv, async () => undefined, 'ID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n');
+    const { result, read, root } = await runChrooted("update_network", staticEnv, () => Promise.resolve(), 'ID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n');
     expect(result.exitCode, result.stderrTail).toBe(0);
     const keyfile = await read("etc/NetworkManager/system-connections/sysclone.nmconnection");
     expect(keyfile).toContain("mac-address=52:54:00:aa:bb:07");
@@ -77,7 +77,7 @@ describe("update_network in each distribution family", () => {
   });
 
   it("SUSE: wicked ifcfg and routes; DHCP when the node says so", async () => {
-    const { result, read } = await runChrooted("update_network", { ...staticEnv, NICMODE: "dhcp" }, async () => undefined, 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n');
+    const { result, read } = await runChrooted("update_network", { ...staticEnv, NICMODE: "dhcp" }, () => Promise.resolve(), 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n');
     expect(result.exitCode, result.stderrTail).toBe(0);
     const ifcfg = await read("etc/sysconfig/network/ifcfg-eth0");
     expect(ifcfg).toContain("BOOTPROTO='dhcp'");
@@ -86,7 +86,7 @@ describe("update_network in each distribution family", () => {
   });
 
   it("refuses static mode without an address", async () => {
-    const { result } = await runChrooted("update_network", { ...staticEnv, IP: "" }, async () => undefined);
+    const { result } = await runChrooted("update_network", { ...staticEnv, IP: "" }, () => Promise.resolve());
     expect(result.exitCode).toBe(1);
     expect(result.stderrTail).toContain("nicmode=static needs the node's ip and netmask");
   });
@@ -115,13 +115,13 @@ describe("efibootloader", () => {
   });
 
   it("fails, naming what is missing, when the image has no boot loader at all", async () => {
-    const { result } = await runChrooted("efibootloader", { ...uefiEnv, FIRMWARE: "bios" }, async () => undefined);
+    const { result } = await runChrooted("efibootloader", { ...uefiEnv, FIRMWARE: "bios" }, () => Promise.resolve());
     expect(result.exitCode).toBe(1);
     expect(result.stdoutTail).toContain("the image has no BIOS boot loader");
   });
 
   it("does nothing for a directory target", async () => {
-    const { result } = await runChrooted("efibootloader", { ...uefiEnv, TARGET: "directory" }, async () => undefined);
+    const { result } = await runChrooted("efibootloader", { ...uefiEnv, TARGET: "directory" }, () => Promise.resolve());
     expect(result.exitCode).toBe(0);
     expect(result.stdoutTail).toContain("directory target");
   });
