@@ -29,7 +29,7 @@ export const errorCatalog = {
   NOT_ENOUGH_DISKS: { exit: 41, http: 422 },
   NO_IMAGE_VERSION: { exit: 42, http: 409 },
   NOT_INSTALLING: { exit: 43, http: 409 },
-  TOKEN_REFUSED: { exit: 44, http: 401 },
+  TOKEN_REFUSED: { exit: 44, http: 403 },
   BAD_INVENTORY: { exit: 45, http: 400 },
   SERVER_UNREACHABLE: { exit: 46, http: 502 },
   NO_KERNEL: { exit: 47, http: 409 },

@@ -58,6 +58,7 @@ export function issueInstallToken(store: Store, node: string): string {
 /** The live install a token belongs to, or a refusal; the comparison does not leak timing. */
 export function authenticate(store: Store, node: string, token: string | undefined): InstallRecord {
   const refuse = (why: string): never => {
+    store.addEvent({ kind: "token-refused", node, message: `install token refused: ${why}` });
     throw new SyscloneError("TOKEN_REFUSED", `install token refused for ${node}: ${why}`, { hint: "boot the node again for a fresh token (nodeset NODE osimage=… then PXE, or sysclone bootargs NODE)" });
   };
   if (!token) return refuse("no token");

@@ -162,7 +162,7 @@ describe("virtual nodes clone into directories through the real server and rsync
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ phase: "pull" }),
     });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(403);
     expect(((await response.json()) as { code: string }).code).toBe("TOKEN_REFUSED");
     expect(await nodestat("vn04")).toMatchObject({ state: "installed" });
   });

@@ -39,8 +39,8 @@ describe("install routes (inject, no port)", () => {
   it.each([
     ["no token", "n01", undefined, inventory, 400],
     ["malformed token", "n01", "short", inventory, 400],
-    ["unknown token", "n01", "B".repeat(43), inventory, 401],
-    ["another node's token", "n02", "TOKEN", inventory, 401],
+    ["unknown token", "n01", "B".repeat(43), inventory, 403],
+    ["another node's token", "n02", "TOKEN", inventory, 403],
     ["bad node name", "n01;rm", "TOKEN", inventory, 400],
     ["bad MAC", "n01", "TOKEN", { ...inventory, nics: [{ name: "eth0", mac: "zz:54:00:00:00:01" }] }, 400],
     ["disk name with a slash", "n01", "TOKEN", { ...inventory, disks: [{ name: "../sda", sizeBytes: 1 }] }, 400],
@@ -53,7 +53,7 @@ describe("install routes (inject, no port)", () => {
       payload: body,
     });
     expect(response.statusCode, response.body).toBe(status);
-    expect(response.json<{ code: string }>().code).toBe(status === 401 ? "TOKEN_REFUSED" : "BAD_REQUEST");
+    expect(response.json<{ code: string }>().code).toBe(status === 403 ? "TOKEN_REFUSED" : "BAD_REQUEST");
   });
 
   it("records progress with a valid token and refuses the token once the install is over", async () => {
@@ -64,14 +64,15 @@ describe("install routes (inject, no port)", () => {
     expect(finish.statusCode).toBe(200);
     expect(store.requireObject("node", "n01")).toMatchObject({ state: "installed", destiny: "boot" });
     const again = await app.inject({ method: "POST", url: "/install/n01/progress", headers: { authorization: `Bearer ${token}` }, payload: { phase: "pull" } });
-    expect(again.statusCode).toBe(401);
+    expect(again.statusCode).toBe(403);
+    expect(store.events({ node: "n01", limit: 1 })[0]).toMatchObject({ kind: "token-refused", message: "install token refused: token already used" });
   });
 
   it("a newer boot's token replaces the older one", async () => {
     const first = issueInstallToken(store, "n02");
     const second = issueInstallToken(store, "n02");
     const old = await app.inject({ method: "POST", url: "/install/n02/progress", headers: { authorization: `Bearer ${first}` }, payload: { phase: "pull" } });
-    expect(old.statusCode).toBe(401);
+    expect(old.statusCode).toBe(403);
     expect(old.json()).toMatchObject({ message: expect.stringContaining("replaced by a newer boot") as unknown });
     const current = await app.inject({ method: "POST", url: "/install/n02/progress", headers: { authorization: `Bearer ${second}` }, payload: { phase: "pull" } });
     expect(current.statusCode).toBe(200);
