@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import { errorCatalog, isSyscloneError } from "../src/errors/errors.js";
 import type { InstallDeps } from "../src/install/service.js";
+import { bootRoutes } from "./routes/boot.js";
 import { installRoutes } from "./routes/install.js";
 
 export interface ServerOptions {
@@ -23,5 +24,6 @@ export async function buildServer(deps: InstallDeps, options: ServerOptions = {}
     return reply.code(500).send({ code: "INTERNAL", message: "internal error; see the server log" });
   });
   await app.register(installRoutes, { prefix: "/install", deps });
+  await app.register(bootRoutes, { deps });
   return app;
 }

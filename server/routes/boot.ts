@@ -1,0 +1,60 @@
+import { createReadStream, existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
+import { answerBoot, type BootTemplate } from "../../src/boot/service.js";
+import { renderTemplate } from "../../src/boot/template.js";
+import { checkoutRoot } from "../../src/config/paths.js";
+import { SyscloneError } from "../../src/errors/errors.js";
+import type { InstallDeps } from "../../src/install/service.js";
+
+const templateNames: readonly (BootTemplate | "boot")[] = ["boot", "install", "local", "discovered", "conflict", "problem"];
+
+export async function loadBootTemplates(): Promise<Record<string, string>> {
+  const dir = path.join(checkoutRoot(), "server", "templates");
+  const entries = await Promise.all(templateNames.map(async (name) => [name, await readFile(path.join(dir, `${name}.ipxe`), "utf8")] as const));
+  return Object.fromEntries(entries);
+}
+
+const bootQuery = {
+  type: "object",
+  properties: {
+    mac: { type: "string", maxLength: 200 },
+    uuid: { type: "string", maxLength: 64 },
+    serial: { type: "string", maxLength: 128 },
+    arch: { type: "string", maxLength: 32 },
+    platform: { type: "string", maxLength: 32 },
+  },
+  additionalProperties: true,
+} as const;
+
+const imageParams = {
+  type: "object",
+  properties: { osimage: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$" }, file: { type: "string", enum: ["kernel", "initrd"] } },
+  required: ["osimage", "file"],
+  additionalProperties: false,
+} as const;
+
+/** The firmware's side: /boot.ipxe, /boot and the clone kernel and initrd. Unauthenticated by nature; answers follow the node's state. */
+export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: InstallDeps } }> = async (app, { deps }) => {
+  const templates = await loadBootTemplates();
+  const render = (name: string, data: Record<string, string>): string => renderTemplate(templates[name] ?? "", data);
+
+  app.get("/boot.ipxe", (_request, reply) => reply.type("text/plain").header("cache-control", "no-store").send(render("boot", { server: deps.serverUrl })));
+
+  app.get("/boot", { schema: { querystring: bootQuery } }, (request, reply) => {
+    const query = request.query;
+    const answer = answerBoot(deps.store, deps.repository, deps.serverUrl, {
+      macs: (query.mac ?? "").split(/[\s,]+/).filter((m) => m !== ""),
+      ...(query.uuid !== undefined ? { uuid: query.uuid } : {}),
+      ...(query.serial !== undefined ? { serial: query.serial } : {}),
+    });
+    return reply.type("text/plain").header("cache-control", "no-store").send(render(answer.template, answer.data));
+  });
+
+  app.get("/images/:osimage/:file", { schema: { params: imageParams } }, (request, reply) => {
+    const file = path.join(deps.repository.imageDir(request.params.osimage), "netboot", request.params.file === "kernel" ? "kernel" : "initrd.img");
+    if (!existsSync(file)) throw new SyscloneError("UNKNOWN_OBJECT", `no clone ${request.params.file} for osimage ${request.params.osimage}`, { hint: `sysclone initrd build ${request.params.osimage}` });
+    return reply.type("application/octet-stream").send(createReadStream(file));
+  });
+};

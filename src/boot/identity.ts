@@ -1,0 +1,72 @@
+/** Which node a booting machine is, from what its firmware reports. Pure. */
+
+export interface KnownMachine {
+  readonly name: string;
+  readonly macs: readonly string[];
+  readonly uuid: string;
+  readonly serial: string;
+  /** Recorded by discovery rather than defined by a person: loses to a defined node claiming the same identity. */
+  readonly discovered: boolean;
+}
+
+export interface BootReport {
+  readonly macs: readonly string[];
+  readonly uuid?: string;
+  readonly serial?: string;
+}
+
+export type Identification =
+  | { readonly kind: "node"; readonly name: string; readonly stale: readonly string[] }
+  | { readonly kind: "unknown" }
+  | { readonly kind: "conflict"; readonly names: readonly string[] };
+
+/** Vendor placeholders that many boards report: never an identity. */
+const JUNK_UUIDS = new Set(["00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "03000200-0400-0500-0006-000700080009"]);
+const JUNK_SERIAL = /^(|0+|none|not specified|to be filled by o\.e\.m\.|default string|system serial number|chassis serial number|n\/a|123456789)$/i;
+
+export function normaliseMac(text: string): string | undefined {
+  const hex = text.toLowerCase().replace(/[^0-9a-f]/g, "");
+  if (hex.length !== 12 || /^0+$/.test(hex)) return undefined;
+  return hex.match(/../g)?.join(":");
+}
+
+export function usableUuid(text: string | undefined): string | undefined {
+  const uuid = (text ?? "").trim().toLowerCase();
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid) && !JUNK_UUIDS.has(uuid) ? uuid : undefined;
+}
+
+export function usableSerial(text: string | undefined): string | undefined {
+  const serial = (text ?? "").trim();
+  return JUNK_SERIAL.test(serial) ? undefined : serial;
+}
+
+/**
+ * A MAC match decides; without one, the DMI UUID; without that, the serial. Defined nodes win over
+ * discovered records (which are then stale); two defined nodes claiming the machine are a conflict.
+ */
+export function identify(machines: readonly KnownMachine[], report: BootReport): Identification {
+  const macs = new Set(report.macs.map(normaliseMac).filter((m): m is string => m !== undefined));
+  const uuid = usableUuid(report.uuid);
+  const serial = usableSerial(report.serial);
+  const tiers = [
+    machines.filter((m) => m.macs.some((mac) => macs.has(mac))),
+    uuid === undefined ? [] : machines.filter((m) => m.uuid.toLowerCase() === uuid),
+    serial === undefined ? [] : machines.filter((m) => m.serial === serial),
+  ];
+  for (const matches of tiers) {
+    if (matches.length === 0) continue;
+    const defined = matches.filter((m) => !m.discovered);
+    const winners = defined.length > 0 ? defined : matches;
+    const names = [...new Set(winners.map((m) => m.name))].sort();
+    if (names.length > 1) return { kind: "conflict", names };
+    const stale = [...new Set(matches.filter((m) => m.discovered && m.name !== names[0]).map((m) => m.name))].sort();
+    return { kind: "node", name: names[0] ?? "", stale };
+  }
+  return { kind: "unknown" };
+}
+
+/** The name a discovered machine is recorded under: from its first MAC. */
+export function discoveredName(report: BootReport): string | undefined {
+  const mac = report.macs.map(normaliseMac).find((m) => m !== undefined);
+  return mac === undefined ? undefined : `discovered-${mac.replace(/:/g, "")}`;
+}
