@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { checkoutRoot, type SyscloneHome } from "../src/config/paths.js";
@@ -6,6 +7,7 @@ import { loadOrCreateServerKey } from "../src/install/server-key.js";
 import type { InstallDeps } from "../src/install/service.js";
 import type { Store } from "../src/store/store.js";
 import { buildServer } from "./app.js";
+import { DnsmasqSupervisor } from "./dnsmasq.js";
 import { RsyncdSupervisor } from "./rsyncd.js";
 
 export interface ServeOptions {
@@ -21,11 +23,14 @@ export interface ServeOptions {
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
   readonly logRequests?: boolean;
+  /** Run dnsmasq for DHCP (full, on this interface and range) and TFTP of iPXE. */
+  readonly dhcp?: { readonly interface: string; readonly range: string };
 }
 
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly rsyncd: RsyncdSupervisor;
+  readonly dnsmasq: DnsmasqSupervisor | undefined;
   readonly url: string;
   close(): Promise<void>;
 }
@@ -48,6 +53,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     log: options.log,
   });
   await rsyncd.start();
+  let dnsmasq: DnsmasqSupervisor | undefined;
+  if (options.dhcp) {
+    dnsmasq = new DnsmasqSupervisor({
+      // Under /run, not the home: dnsmasq drops root and must still reach its TFTP root and host entries,
+      // whatever the permissions of the directories above SYSCLONE_HOME.
+      dir: path.join("/run", "sysclone", `dnsmasq-${createHash("sha256").update(options.home.home).digest("hex").slice(0, 12)}`),
+      interface: options.dhcp.interface,
+      range: options.dhcp.range,
+      serverUrl: options.url,
+      ipxeDir: "/usr/lib/ipxe",
+      store: options.store,
+      signal: options.signal,
+      log: options.log,
+    });
+    try {
+      await dnsmasq.start();
+    } catch (error) {
+      await dnsmasq.stop();
+      await rsyncd.stop();
+      throw error;
+    }
+  }
   const deps: InstallDeps = {
     store: options.store,
     repository: options.repository,
@@ -62,6 +89,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
+    await dnsmasq?.stop();
     await rsyncd.stop();
     throw error;
   }
@@ -70,9 +98,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   return {
     app,
     rsyncd,
+    dnsmasq,
     url: options.url,
     async close() {
       await app.close();
+      await dnsmasq?.stop();
       await rsyncd.stop();
     },
   };

@@ -17,21 +17,27 @@ function positiveInteger(text: string | undefined, fallback: number, option: str
 export const serve: Command = {
   name: "serve",
   summary: "run the management server (install API and rsync daemon) until stopped",
-  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N]",
+  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK]]",
   options: {
     listen: { type: "string" },
     url: { type: "string" },
     "rsync-port": { type: "string" },
     "max-connections": { type: "string" },
+    "dhcp-interface": { type: "string" },
+    "dhcp-range": { type: "string" },
   },
-  examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 0.0.0.0:8080 --url http://10.0.0.1:8080"],
+  examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --dhcp-range 10.0.0.100,10.0.0.200,255.255.255.0"],
   async run(args, deps) {
     const { host, port } = parseListen(stringValue(args, "listen") ?? "0.0.0.0:8080");
     const url = stringValue(args, "url") ?? (host === "0.0.0.0" ? undefined : `http://${host}:${port}`);
     if (url === undefined || !/^http:\/\/[^/]+$/.test(url)) {
       throw new SyscloneError("USAGE", "serve needs the address nodes reach it at", { hint: "pass --url http://ADDRESS:PORT, or --listen on that address" });
     }
+    const dhcpInterface = stringValue(args, "dhcp-interface");
+    const dhcpRange = stringValue(args, "dhcp-range");
+    if ((dhcpInterface === undefined) !== (dhcpRange === undefined)) throw new SyscloneError("USAGE", "--dhcp-interface and --dhcp-range go together");
     const server = await startServer({
+      ...(dhcpInterface !== undefined && dhcpRange !== undefined ? { dhcp: { interface: dhcpInterface, range: dhcpRange } } : {}),
       home: deps.home,
       store: deps.store(),
       repository: deps.repository,
@@ -43,7 +49,7 @@ export const serve: Command = {
       signal: deps.signal,
       log: (line) => deps.out.line(line),
     });
-    deps.out.line(`serving ${url} (install API) and rsync on port ${stringValue(args, "rsync-port") ?? 8873}; stop with Ctrl-C`);
+    deps.out.line(`serving ${url} (install API) and rsync on port ${stringValue(args, "rsync-port") ?? 8873}${dhcpInterface ? `, DHCP and TFTP on ${dhcpInterface}` : ""}; stop with Ctrl-C`);
     if (!deps.signal.aborted) await new Promise((resolve) => deps.signal.addEventListener("abort", resolve, { once: true }));
     await server.close();
     deps.out.line("stopped");

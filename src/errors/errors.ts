@@ -34,6 +34,7 @@ export const errorCatalog = {
   SERVER_UNREACHABLE: { exit: 46, http: 502 },
   NO_KERNEL: { exit: 47, http: 409 },
   INITRD_BUILD_FAILED: { exit: 48, http: 500 },
+  DNSMASQ_CONFIG_REJECTED: { exit: 49, http: 500 },
   TOOL_MISSING: { exit: 30, http: 500 },
   NOT_AVAILABLE: { exit: 31, http: 501 },
   INTERNAL: { exit: 70, http: 500 },

@@ -13,8 +13,8 @@ export interface ServeProcess {
 }
 
 /** `sysclone serve` as a user runs it, in its own process group; resolves once it is serving. */
-export function startServe(home: string, address: string, port: number, rsyncPort: number): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [path.join(projectRoot, "bin", "sysclone.js"), "serve", "--listen", `${address}:${port}`, "--rsync-port", String(rsyncPort)], {
+export function startServe(home: string, address: string, port: number, rsyncPort: number, extraArgs: readonly string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [path.join(projectRoot, "bin", "sysclone.js"), "serve", "--listen", `${address}:${port}`, "--rsync-port", String(rsyncPort), ...extraArgs], {
     env: { ...process.env, SYSCLONE_HOME: home },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { chooseKernel } from "../../../src/netboot/kernel.js";
+import { dhcpHostsOf, renderDhcpHosts, renderDnsmasqConfig } from "../../../src/netboot/dnsmasq-config.js";
+
+describe("dnsmasq configuration", () => {
+  const config = { interface: "eth1", range: "10.0.0.100,10.0.0.200,255.255.255.0", serverUrl: "http://10.0.0.1:8080", tftpRoot: "/run/sysclone/d/tftp", hostsFile: "/run/sysclone/d/hosts", leaseFile: "/run/sysclone/d/leases", pidFile: "/run/sysclone/d/pid" };
+
+  it("sends iPXE to /boot.ipxe and firmware to the iPXE binary of its architecture, with no DNS", () => {
+    const text = renderDnsmasqConfig(config);
+    expect(text).toContain("port=0\ninterface=eth1\nbind-interfaces\n");
+    expect(text).toContain("dhcp-boot=tag:ipxe,http://10.0.0.1:8080/boot.ipxe\ndhcp-boot=tag:!ipxe,tag:efi64,ipxe.efi\ndhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe\n");
+  });
+
+  it("refuses values that would add lines to the config", () => {
+    expect(() => renderDnsmasqConfig({ ...config, interface: "eth1\ndhcp-script=/tmp/x" })).toThrow(/unsafe/);
+  });
+
+  it("makes host entries for every MAC of nodes with an address, skipping discovered records", () => {
+    const hosts = dhcpHostsOf([
+      { name: "n01", attributes: { mac: "52:54:00:00:00:01,52:54:00:00:01:01", ip: "10.0.0.11", hostname: "n01.cluster" } },
+      { name: "n02", attributes: { mac: "52:54:00:00:00:02", ip: "" } },
+      { name: "discovered-525400000003", attributes: { mac: "52:54:00:00:00:03", ip: "10.0.0.13", state: "discovered" } },
+    ]);
+    expect(renderDhcpHosts(hosts)).toBe("52:54:00:00:00:01,10.0.0.11,n01\n52:54:00:00:01:01,10.0.0.11,n01\n");
+  });
+});
+
+describe("the image's kernel for the clone initrd", () => {
+  it.each([
+    ["the running kernel when it has modules", [{ version: "6.1.0-9", hasModules: true }, { version: "6.1.0-10", hasModules: true }], "6.1.0-9", "6.1.0-9"],
+    ["else the newest with modules, numerically", [{ version: "6.1.0-9", hasModules: true }, { version: "6.1.0-10", hasModules: true }, { version: "6.1.0-11", hasModules: false }], "5.10.0", "6.1.0-10"],
+    ["none without modules", [{ version: "6.1.0-9", hasModules: false }], "6.1.0-9", undefined],
+  ])("%s", (_name, available, running, expected) => {
+    expect(chooseKernel(available, running)).toBe(expected);
+  });
+});
