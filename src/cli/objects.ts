@@ -1,5 +1,5 @@
 import { SyscloneError } from "../errors/errors.js";
-import { expandNoderange } from "../noderange/noderange.js";
+import { expandNoderange, type NoderangeContext } from "../noderange/noderange.js";
 import { parseObjectType, type ObjectType } from "../objects/schema.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
 import type { Store } from "../store/store.js";
@@ -18,9 +18,10 @@ export function splitTargetsAndAssignments(positionals: readonly string[]): { ta
   return { targets, assignments };
 }
 
-export function expandNames(type: ObjectType, targets: readonly string[], store: Store): string[] {
+/** `context`: pass one in when expanding many times against the same store (it indexes all nodes). */
+export function expandNames(type: ObjectType, targets: readonly string[], store: Store, context?: NoderangeContext): string[] {
   if (targets.length === 0) return [];
-  if (type === "node") return expandNoderange(targets.join(","), storeNoderangeContext(store));
+  if (type === "node") return expandNoderange(targets.join(","), context ?? storeNoderangeContext(store));
   return targets.flatMap((t) => t.split(",")).filter((t) => t !== "").map((name) => {
     if (type === "osimage") return checkImageName(name);
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) throw new SyscloneError("BAD_NAME", `"${name}" is not a valid ${type} name`);
