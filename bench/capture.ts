@@ -1,21 +1,13 @@
 import { spawnSync } from "node:child_process";
+import { cli, seconds } from "./helpers.js";
 import { mkdtemp, readdir, rm, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { resolveHome, checkoutRoot } from "../src/config/paths.js";
+import { resolveHome } from "../src/config/paths.js";
 import { createGoldenClient } from "../src/demo/golden-client.js";
 import { populateDemoTree } from "../src/demo/demo-tree.js";
 import { must } from "../src/exec/must.js";
 
-function seconds(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function cli(home: string, command: string, args: string[]): string {
-  const result = spawnSync(process.execPath, [path.join(checkoutRoot(), "bin", `${command}.js`), ...args], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout;
-}
 
 async function duBytes(dir: string): Promise<number> {
   return Number((await must("du", ["-s", "--block-size=1", dir])).stdoutTail.split("\t")[0]);

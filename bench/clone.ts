@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { cli, seconds } from "./helpers.js";
 import { mkdir, mkdtemp, readdir, rm, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startServer } from "../server/main.js";
-import { checkoutRoot, resolveHome } from "../src/config/paths.js";
+import { resolveHome } from "../src/config/paths.js";
 import { createGoldenClient } from "../src/demo/golden-client.js";
 import { populateDemoTree } from "../src/demo/demo-tree.js";
 import { createProvisioningNetwork } from "../src/demo/virtual-nodes.js";
@@ -12,15 +12,6 @@ import { must } from "../src/exec/must.js";
 import { ImageRepository } from "../src/image/repository.js";
 import { Store } from "../src/store/store.js";
 
-function seconds(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function cli(home: string, command: string, args: string[]): string {
-  const result = spawnSync(process.execPath, [path.join(checkoutRoot(), "bin", `${command}.js`), ...args], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout;
-}
 
 const best = (times: readonly number[]): number => Math.min(...times);
 const list = (times: readonly number[]): string => times.map((t) => t.toFixed(2)).join(" / ");

@@ -1,6 +1,7 @@
-import { chmod, copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SupervisedDaemon } from "../src/exec/daemon.js";
+import { writeFileAtomically } from "../src/fs/atomic.js";
 import { run } from "../src/exec/runner.js";
 import { SyscloneError } from "../src/errors/errors.js";
 import { dhcpHostsOf, renderDhcpHosts, renderDnsmasqConfig } from "../src/netboot/dnsmasq-config.js";
@@ -36,9 +37,7 @@ export class DnsmasqSupervisor {
   private async writeHosts(): Promise<boolean> {
     const text = renderDhcpHosts(dhcpHostsOf(this.options.store.listObjects("node")));
     if (text === this.hostsText) return false;
-    const temporary = `${this.files.hosts}.tmp`;
-    await writeFile(temporary, text, { mode: 0o644 });
-    await rename(temporary, this.files.hosts);
+    await writeFileAtomically(this.files.hosts, text, 0o644);
     this.hostsText = text;
     return true;
   }

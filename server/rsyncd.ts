@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
-import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { SupervisedDaemon } from "../src/exec/daemon.js";
+import { writeFileAtomically } from "../src/fs/atomic.js";
+import { findPostscript } from "../src/install/service.js";
 import { daemonModules } from "../src/install/daemon-modules.js";
 import { renderRsyncdConfig, renderSecrets } from "../src/install/rsyncd-config.js";
 import type { Store } from "../src/store/store.js";
@@ -19,13 +21,6 @@ export interface RsyncdOptions {
   readonly store: Store;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
-}
-
-async function writeAtomically(file: string, text: string, mode: number): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text, { mode });
-  await chmod(temporary, mode);
-  await rename(temporary, file);
 }
 
 /** The rsync daemon that serves images to cloning nodes: config generated from the live installs. */
@@ -72,15 +67,15 @@ export class RsyncdSupervisor {
     const { modules, secrets, postscripts } = daemonModules(options.store.installs.live(), { images: options.images, overrides: options.overrides, postscripts: this.postscriptsDir }, options.serverKey);
     for (const name of await readdir(this.postscriptsDir)) if (!postscripts.includes(name)) await rm(path.join(this.postscriptsDir, name), { force: true });
     for (const name of postscripts) {
-      const source = options.postscriptDirs.map((dir) => path.join(dir, name)).find((file) => existsSync(file));
+      const source = findPostscript(options.postscriptDirs, name);
       if (!source) continue;
       await copyFile(source, path.join(this.postscriptsDir, name));
       await chmod(path.join(this.postscriptsDir, name), 0o755);
     }
     const secretsFile = path.join(options.dir, "secrets");
-    await writeAtomically(secretsFile, renderSecrets(secrets), 0o600);
+    await writeFileAtomically(secretsFile, renderSecrets(secrets), 0o600);
     const config = renderRsyncdConfig({ secretsFile, lockFile: path.join(options.dir, "rsyncd.lock"), pidFile: this.pidFile, maxConnections: options.maxConnections, modules });
-    await writeAtomically(this.configFile, config, 0o600);
+    await writeFileAtomically(this.configFile, config, 0o600);
   }
 
   async start(): Promise<void> {

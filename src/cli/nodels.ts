@@ -1,5 +1,4 @@
-import { expandNoderange } from "../noderange/noderange.js";
-import { storeNoderangeContext } from "../store/noderange-context.js";
+import { nodesOrAll } from "./objects.js";
 import type { Command } from "./command.js";
 
 export const nodels: Command = {
@@ -10,7 +9,7 @@ export const nodels: Command = {
   examples: ["nodels node[01-10],-node05", "nodels compute@rack1"],
   run(args, deps) {
     const store = deps.store();
-    const nodes = args.positionals.length > 0 ? expandNoderange(args.positionals.join(","), storeNoderangeContext(store)) : store.listNames("node");
+    const nodes = nodesOrAll(args.positionals, store);
     if (deps.out.json) deps.out.data(nodes);
     else for (const node of nodes) deps.out.line(node);
     return Promise.resolve(0);

@@ -1,5 +1,4 @@
-import { expandNoderange } from "../noderange/noderange.js";
-import { storeNoderangeContext } from "../store/noderange-context.js";
+import { nodesOrAll } from "./objects.js";
 import type { Command } from "./command.js";
 import { formatBytes } from "./output.js";
 
@@ -11,7 +10,7 @@ export const nodestat: Command = {
   examples: ["nodestat compute", "nodestat n[01-10] --json"],
   run(args, deps) {
     const store = deps.store();
-    const names = args.positionals.length > 0 ? expandNoderange(args.positionals.join(","), storeNoderangeContext(store)) : store.listNames("node");
+    const names = nodesOrAll(args.positionals, store);
     const rows = names.map((name) => {
       const node = store.requireObject("node", name);
       return {

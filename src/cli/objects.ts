@@ -18,6 +18,11 @@ export function splitTargetsAndAssignments(positionals: readonly string[]): { ta
   return { targets, assignments };
 }
 
+/** The nodes a command's positionals name as a noderange, or every node when there are none. */
+export function nodesOrAll(positionals: readonly string[], store: Store): string[] {
+  return positionals.length > 0 ? expandNoderange(positionals.join(","), storeNoderangeContext(store)) : store.listNames("node");
+}
+
 /** `context`: pass one in when expanding many times against the same store (it indexes all nodes). */
 export function expandNames(type: ObjectType, targets: readonly string[], store: Store, context?: NoderangeContext): string[] {
   if (targets.length === 0) return [];

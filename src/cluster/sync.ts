@@ -1,7 +1,8 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { hostname } from "node:os";
 import type { Store } from "../store/store.js";
+import { writeFileAtomically } from "../fs/atomic.js";
 import { renderClusterXml, type Cluster } from "./cluster-xml.js";
 
 /** The store is the truth; cluster.xml is its export in SystemImager's format. */
@@ -25,9 +26,7 @@ export function clusterFromStore(store: Store): Cluster {
 
 export async function exportClusterXmlFile(store: Store, file: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.tmp-${process.pid}`;
-  await writeFile(temporary, renderClusterXml(clusterFromStore(store)));
-  await rename(temporary, file);
+  await writeFileAtomically(file, renderClusterXml(clusterFromStore(store)));
 }
 
 /** Import: groups are created or updated; nodes are created when new and joined to their groups. */

@@ -69,8 +69,9 @@ export function authenticate(store: Store, node: string, token: string | undefin
   return install;
 }
 
-function findPostscript(deps: InstallDeps, name: string): string | undefined {
-  return deps.postscriptDirs.map((dir) => path.join(dir, name)).find((file) => existsSync(file));
+/** A postscript by name: the first of `dirs` that has it (the home's own before sysclone's). */
+export function findPostscript(dirs: readonly string[], name: string): string | undefined {
+  return dirs.map((dir) => path.join(dir, name)).find((file) => existsSync(file));
 }
 
 export async function receiveInventory(deps: InstallDeps, install: InstallRecord, inventory: Inventory): Promise<{ plan: ClonePlan; script: string; rsyncPassword: string }> {
@@ -78,7 +79,7 @@ export async function receiveInventory(deps: InstallDeps, install: InstallRecord
   const node = install.node;
   try {
     const target = await resolveNodeTarget(store, deps.repository, deps.home.overrides, node);
-    const missing = target.postscripts.filter((name) => !findPostscript(deps, name));
+    const missing = target.postscripts.filter((name) => !findPostscript(deps.postscriptDirs, name));
     if (missing.length > 0) {
       throw new SyscloneError("UNKNOWN_OBJECT", `postscript(s) ${missing.join(", ")} not found in ${deps.postscriptDirs.join(" or ")}`, { hint: "add the script, or remove it from the node's, group's or osimage's postscripts" });
     }

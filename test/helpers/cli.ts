@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -25,4 +26,11 @@ export function runCli(home: string, command: string, args: readonly string[], o
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** Run a command that must succeed (its stderr in the failure message); its stdout. */
+export async function cliOk(home: string, command: string, ...args: string[]): Promise<string> {
+  const result = await runCli(home, command, args);
+  expect(result.code, `${command} ${args.join(" ")}: ${result.stderr}`).toBe(0);
+  return result.stdout;
 }

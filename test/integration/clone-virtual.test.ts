@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGoldenClient, type GoldenClient } from "../../src/demo/golden-client.js";
 import { createProvisioningNetwork, type ProvisioningNetwork, type VirtualNode } from "../../src/demo/virtual-nodes.js";
 import { run } from "../../src/exec/runner.js";
-import { runCli } from "../helpers/cli.js";
+import { cliOk, runCli } from "../helpers/cli.js";
+import { changedFiles } from "../helpers/tree-diff.js";
 import { populateFidelityTree } from "../helpers/fidelity-tree.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { populateSystemTree } from "../helpers/system-tree.js";
@@ -18,11 +19,7 @@ const image = "vnimg";
 const port = 18080;
 const rsyncPort = 18873;
 
-async function cli(command: string, ...args: string[]) {
-  const result = await runCli(home, command, args);
-  expect(result.code, `${command} ${args.join(" ")}: ${result.stderr}`).toBe(0);
-  return result.stdout;
-}
+const cli = (command: string, ...args: string[]): Promise<string> => cliOk(home, command, ...args);
 
 async function tokenFor(node: string): Promise<string> {
   const line = (await cli("sysclone", "bootargs", node, "--url", server.url)).trim();
@@ -37,16 +34,8 @@ async function nodestat(node: string): Promise<Record<string, unknown>> {
 }
 
 /** Itemised differences between the image version and a clone, one path each. */
-async function differences(clone: string): Promise<string[]> {
-  const source = path.join(home, "images", image, "current", "root");
-  const result = await run("rsync", ["-naciHAXS", "--numeric-ids", "--delete", `${source}/`, `${clone}/`]);
-  expect(result.exitCode, result.stderrTail).toBe(0);
-  return result.stdoutTail
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => line.replace(/^\S+\s+/, ""))
-    .filter((p) => p !== "./" && !p.endsWith("/"))
-    .sort();
+function differences(clone: string): Promise<string[]> {
+  return changedFiles(path.join(home, "images", image, "current", "root"), clone);
 }
 
 async function defineNode(name: string, node: VirtualNode, index: number): Promise<void> {

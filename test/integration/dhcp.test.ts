@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProvisioningNetwork, type ProvisioningNetwork, type VirtualNode } from "../../src/demo/virtual-nodes.js";
 import { run } from "../../src/exec/runner.js";
-import { runCli } from "../helpers/cli.js";
+import { cliOk } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 
 let net: ProvisioningNetwork;
@@ -14,11 +14,7 @@ let script: string;
 const port = 18380;
 const rsyncPort = 18383;
 
-async function cli(command: string, ...args: string[]): Promise<string> {
-  const result = await runCli(home, command, args);
-  expect(result.code, `${command} ${args.join(" ")}: ${result.stderr}`).toBe(0);
-  return result.stdout;
-}
+const cli = (command: string, ...args: string[]): Promise<string> => cliOk(home, command, ...args);
 
 /** One DHCP exchange from the node's namespace with busybox udhcpc; what it was given, as KEY=VALUE. */
 async function lease(node: VirtualNode, extra: readonly string[] = []): Promise<Record<string, string>> {
