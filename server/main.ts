@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { checkoutRoot, type SyscloneHome } from "../src/config/paths.js";
+import { checkoutRoot, postscriptDirsOf, type SyscloneHome } from "../src/config/paths.js";
 import type { ImageRepository } from "../src/image/repository.js";
 import { loadOrCreateServerKey } from "../src/install/server-key.js";
 import type { InstallDeps } from "../src/install/service.js";
@@ -38,7 +38,7 @@ export interface RunningServer {
 /** Start the management server: rsync daemon first, then HTTP. The only place that listens. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const serverKey = await loadOrCreateServerKey(path.join(options.home.state, "server.key"));
-  const postscriptDirs = [options.home.postscripts, path.join(checkoutRoot(), "postscripts")];
+  const postscriptDirs = postscriptDirsOf(options.home);
   const rsyncd = new RsyncdSupervisor({
     dir: path.join(options.home.state, "serve", "rsyncd"),
     address: options.host,

@@ -12,7 +12,7 @@ import { checkImageName } from "../image/names.js";
 import type { ImageInfo, ImageRepository } from "../image/repository.js";
 import { run } from "../exec/runner.js";
 import { captureRsyncArgs, parseProgress2, rsyncOutcome } from "../exec/rsync-args.js";
-import { rshEnvironment } from "../exec/rsh-shim.js";
+import { rshEnvironmentFor } from "../exec/rsh-shim.js";
 import { connectSsh, type SshSession, type SshTarget } from "../exec/ssh.js";
 import { shellQuote } from "../format/shell.js";
 import type { Store } from "../store/store.js";
@@ -166,14 +166,7 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
     });
     let buffered = "";
     const result = await run("rsync", args, {
-      env: {
-        ...(process.env as Record<string, string>),
-        [rshEnvironment.node]: options.node,
-        [rshEnvironment.port]: String(target.port),
-        [rshEnvironment.user]: target.user,
-        [rshEnvironment.key]: deps.privateKeyFile,
-        [rshEnvironment.hostKey]: pinnedHostKey,
-      },
+      env: rshEnvironmentFor(target, deps.privateKeyFile, pinnedHostKey),
       ...(deps.signal ? { signal: deps.signal } : {}),
       onStdout: (chunk) => {
         buffered += chunk;

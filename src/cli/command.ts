@@ -24,6 +24,8 @@ export interface Command {
   readonly usage: string;
   readonly options: Options;
   readonly examples?: readonly string[];
+  /** Rewrites argv before parsing, for flags whose value is optional (updatenode -P [list]). */
+  rewriteArgv?(argv: readonly string[]): string[];
   run(args: ParsedArgs, deps: CommandDeps): Promise<number>;
 }
 
@@ -36,7 +38,7 @@ export const jsonOption: Options = { json: { type: "boolean" }, help: { type: "b
 
 export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs {
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: { ...jsonOption, ...command.options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: command.rewriteArgv ? command.rewriteArgv(argv) : [...argv], options: { ...jsonOption, ...command.options }, allowPositionals: true, strict: true });
     return { values: values as ParsedArgs["values"], positionals };
   } catch (error) {
     throw new SyscloneError("USAGE", `${command.name}: ${(error as Error).message}`, { hint: `usage: ${command.usage}` });

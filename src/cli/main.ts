@@ -13,7 +13,7 @@ import { lsdef } from "./lsdef.js";
 import { lsimage } from "./lsimage.js";
 import { mkdef } from "./mkdef.js";
 import { nodels } from "./nodels.js";
-import { updatenode } from "./not-yet.js";
+import { updatenode } from "./updatenode.js";
 import { nodeset } from "./nodeset.js";
 import { createOutput } from "./output.js";
 import { demo } from "./demo.js";

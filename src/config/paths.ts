@@ -46,3 +46,8 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): SyscloneHome 
 export function agentPath(name: string): string {
   return path.join(checkoutRoot(), "agent", name);
 }
+
+/** Where postscripts are looked up: the home's own first, then the ones shipped with sysclone. */
+export function postscriptDirsOf(home: SyscloneHome): string[] {
+  return [...new Set([home.postscripts, path.join(checkoutRoot(), "postscripts")])];
+}

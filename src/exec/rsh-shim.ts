@@ -16,6 +16,18 @@ export const rshEnvironment = {
   hostKey: "SYSCLONE_RSH_HOSTKEY",
 } as const;
 
+/** The environment rsync's --rsh program reads: which node, how to log in, which host key to expect. */
+export function rshEnvironmentFor(target: { node: string; port: number; user: string }, privateKeyFile: string, pinnedHostKey: string): Record<string, string> {
+  return {
+    ...(process.env as Record<string, string>),
+    [rshEnvironment.node]: target.node,
+    [rshEnvironment.port]: String(target.port),
+    [rshEnvironment.user]: target.user,
+    [rshEnvironment.key]: privateKeyFile,
+    [rshEnvironment.hostKey]: pinnedHostKey,
+  };
+}
+
 export function parseRshArgs(argv: readonly string[]): { user: string | undefined; host: string; command: string } {
   let user: string | undefined;
   let i = 0;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import ssh2, { type CipherAlgorithm, type Client, type ConnectConfig } from "ssh2";
 import { SyscloneError } from "../errors/errors.js";
 
@@ -44,7 +45,13 @@ export function connectConfig(target: SshTarget, onKey: (presented: string) => b
 }
 
 export function repinHint(node: string): string {
-  return `if the node was really reinstalled, clear the pinned key with \`chdef ${node} hostkey=\` and connect again`;
+  return `if ${node} was really reinstalled, pin its new key with \`updatenode ${node} -k\` (or clear it: \`chdef ${node} hostkey=\`)`;
+}
+
+/** OpenSSH's form: "SHA256:" and the unpadded base64 of the key blob's digest. */
+export function hostKeyFingerprint(hostKey: string): string {
+  const blob = Buffer.from(hostKey.split(" ")[1] ?? "", "base64");
+  return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 
 export async function connectSsh(target: SshTarget): Promise<SshSession> {
@@ -69,7 +76,7 @@ export async function connectSsh(target: SshTarget): Promise<SshSession> {
         }));
       } else if (error.level === "client-authentication") {
         reject(new SyscloneError("SSH_AUTH_REFUSED", `${target.node} (${target.user}@${target.host}) refused our SSH key`, {
-          hint: "add the output of `sysclone keys` to that user's ~/.ssh/authorized_keys on the golden client",
+          hint: "add the output of `sysclone keys` to that user's ~/.ssh/authorized_keys on the node",
         }));
       } else {
         reject(new SyscloneError("SSH_UNREACHABLE", `cannot reach ${target.node} at ${target.host}:${target.port}: ${error.message}`, {

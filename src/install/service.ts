@@ -129,7 +129,7 @@ export async function finishInstall(deps: InstallDeps, install: InstallRecord, r
   const { store } = deps;
   store.transaction(() => {
     store.installs.end(install.id, "finished");
-    store.updateObject("node", install.node, { state: "installed", destiny: "boot", phase: "done", percent: "100", lasterror: "" });
+    store.updateObject("node", install.node, { state: "installed", destiny: "boot", phase: "done", percent: "100", lasterror: "", imageversion: String(install.version) });
     store.addEvent({ kind: "finish", node: install.node, osimage: install.osimage, message: `cloned ${install.osimage} v${install.version}`, data: report });
   });
   await deps.onInstallsChanged();

@@ -77,12 +77,14 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "nicmode", kind: "text", description: "network of the clone: dhcp, or static with ip/netmask/gateway", normalise: oneOf("dhcp", "static") },
     { name: "allowsmaller", kind: "text", description: "accept a disk smaller than the golden one if the image fits", defaultValue: "no", normalise: oneOf("yes", "no") },
     { name: "finalaction", kind: "text", description: "what a node does after cloning", defaultValue: "reboot", normalise: oneOf("reboot", "poweroff", "none") },
+    { name: "keep", kind: "list", description: "paths updatenode -S never overwrites or deletes on this node, beyond the defaults (rsync patterns)" },
     { name: "state", kind: "text", description: "provisioning state", readOnly: true, defaultValue: "defined" },
     { name: "destiny", kind: "text", description: "what the next boot does (set by nodeset)", readOnly: true },
     { name: "phase", kind: "text", description: "clone phase last reported", readOnly: true },
     { name: "percent", kind: "text", description: "clone progress last reported", readOnly: true },
     { name: "bytes", kind: "text", description: "bytes copied, last reported", readOnly: true },
     { name: "lasterror", kind: "text", description: "why the last clone failed", readOnly: true },
+    { name: "imageversion", kind: "text", description: "osimage version the node runs (set by the clone and by updatenode -S)", readOnly: true },
   ],
   group: [
     { name: "priority", kind: "integer", description: "override priority (lower wins)", defaultValue: "50", normalise: integerBetween(0, 1_000_000) },
@@ -99,6 +101,8 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "transport", kind: "text", description: "clone transport", defaultValue: "rsync", normalise: oneOf("rsync", "archive", "multicast") },
     { name: "allowsmaller", kind: "text", description: "accept target disks smaller than the golden one if the image fits", defaultValue: "no", normalise: oneOf("yes", "no") },
     { name: "verify", kind: "text", description: "clones check every file against the manifest", defaultValue: "yes", normalise: oneOf("yes", "no") },
+    { name: "synclist", kind: "text", description: "file of `src -> dest` lines updatenode -F copies (default images/<osimage>.synclist)" },
+    { name: "keep", kind: "list", description: "paths updatenode -S never overwrites or deletes on this image's nodes, beyond the defaults" },
     { name: "description", kind: "text", description: "free text" },
   ],
 };

@@ -15,9 +15,10 @@ import type {
 import { imageModule, overrideModule, postscriptsModule, rsyncUrl, type OverrideScope } from "./modules.js";
 import { minimumDiskBytes, placePartitions } from "./partitions.js";
 import { renderFstab } from "./fstab.js";
+import { nodeEnvironment, type NodeIdentity } from "./environment.js";
 import { planVolumeGroups } from "./lvm.js";
 
-export interface PlanNode {
+export interface PlanNode extends NodeIdentity {
   readonly name: string;
   readonly hostname?: string;
   readonly ip?: string;
@@ -191,16 +192,7 @@ function postscriptEnvironment(input: PlanInput, disks: readonly PlannedDisk[], 
   const uuidMap = filesystems.filter((fs) => fs.goldenUuid !== undefined).map((fs) => `${fs.goldenUuid ?? ""}=${fs.uuid}`);
   const installNic = inventory.nics[0];
   return {
-    NODE: node.name,
-    OSIMAGE: image.name,
-    OSIMAGE_VERSION: String(image.version),
-    SERVER: new URL(input.serverUrl).hostname,
-    NODE_HOSTNAME: node.hostname || node.name,
-    IP: node.ip ?? "",
-    NETMASK: node.netmask ?? "",
-    GATEWAY: node.gateway ?? "",
-    NAMESERVERS: node.nameservers ?? "",
-    NICMODE: node.nicmode || (node.ip ? "static" : "dhcp"),
+    ...nodeEnvironment(node, image, new URL(input.serverUrl).hostname),
     INSTALLNIC_MAC: installNic?.mac ?? "",
     FIRMWARE: inventory.firmware,
     TARGET: inventory.targetDirectory === undefined ? "disks" : "directory",

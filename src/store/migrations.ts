@@ -98,4 +98,13 @@ export const migrations: readonly { version: number; sql: string }[] = [
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      ALTER TABLE nodes ADD COLUMN keep TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN imageversion TEXT NOT NULL DEFAULT '';
+      ALTER TABLE osimages ADD COLUMN keep TEXT NOT NULL DEFAULT '';
+      ALTER TABLE osimages ADD COLUMN synclist TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

@@ -1,0 +1,24 @@
+/** rsync `--out-format=%i %n` lines → the paths (relative to /) that changed or were deleted. */
+export function changedPaths(output: string): { changed: string[]; deleted: string[] } {
+  const changed: string[] = [];
+  const deleted: string[] = [];
+  for (const line of output.split("\n")) {
+    const deletion = /^\*deleting\s+(.+)$/.exec(line);
+    if (deletion?.[1]) {
+      deleted.push(deletion[1]);
+      continue;
+    }
+    const item = /^([<>ch.*][fdLDS][^ ]{9}) (.+)$/.exec(line);
+    if (!item?.[1] || !item[2]) continue;
+    // ".d..t......" is a directory whose time alone changed: not a change worth counting.
+    if (item[1].startsWith(".") && !/[cs+]/.test(item[1].slice(2))) continue;
+    changed.push(item[2].replace(/ -> .*$/, ""));
+  }
+  return { changed, deleted };
+}
+
+/** Whether a delta touched what the boot loader reads: /boot, or the ESP wherever it is mounted. */
+export function touchesBoot(paths: readonly string[], espMountPoint: string | undefined): boolean {
+  const prefixes = ["boot/", ...(espMountPoint ? [`${espMountPoint.replace(/^\/+/, "").replace(/\/*$/, "")}/`] : [])];
+  return paths.some((p) => prefixes.some((prefix) => `${p}/`.startsWith(prefix) && p !== "boot/" && p !== "boot"));
+}

@@ -1,0 +1,324 @@
+import { existsSync } from "node:fs";
+import { readFile, readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { agentPath, type SyscloneHome } from "../config/paths.js";
+import { SyscloneError, isSyscloneError } from "../errors/errors.js";
+import { archiveFlags, rsyncOutcome } from "../exec/rsync-args.js";
+import { rshEnvironmentFor } from "../exec/rsh-shim.js";
+import { run } from "../exec/runner.js";
+import { connectSsh, hostKeyFingerprint, type SshSession, type SshTarget } from "../exec/ssh.js";
+import { shellQuote } from "../format/shell.js";
+import type { ImageRepository } from "../image/repository.js";
+import { findPostscript } from "../install/service.js";
+import { resolveNodeTarget, type NodeTarget } from "../install/resolve.js";
+import type { Attributes } from "../objects/schema.js";
+import { nodeEnvironment } from "../plan/environment.js";
+import type { Store } from "../store/store.js";
+import { changedPaths, touchesBoot } from "./boot-change.js";
+import { keepList } from "./keep.js";
+import { installNicMac, layoutEsp, nodeOnlyMountExcludes, overrideFileExcludes, parseProbe, type NodeProbe } from "./live-node.js";
+import type { UpdateStep } from "./steps.js";
+import { destinationDirectory, parseSynclist, type SyncEntry } from "./synclist.js";
+import { uuidMapBetween } from "./uuid-map.js";
+
+export interface UpdateDeps {
+  readonly store: Store;
+  readonly repository: ImageRepository;
+  readonly home: SyscloneHome;
+  readonly postscriptDirs: readonly string[];
+  readonly privateKeyFile: string;
+  readonly publicKey: string;
+  readonly rshProgram: string;
+  /** The server's address as nodes know it (SERVER in the postscripts' environment). */
+  readonly serverHost: string;
+  readonly connectTimeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly report: (message: string) => void;
+}
+
+export interface UpdateRequest {
+  readonly node: string;
+  readonly steps: readonly UpdateStep[];
+  /** Postscripts named with -P; undefined: the node's own list. */
+  readonly postscripts: readonly string[] | undefined;
+}
+
+export interface UpdateOutcome {
+  readonly imageVersion?: number;
+  readonly changed?: number;
+  readonly deleted?: number;
+  readonly bootloaderRerun?: boolean;
+  readonly postscripts?: readonly string[];
+}
+
+const REMOTE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+interface Connection {
+  readonly session: SshSession;
+  readonly target: SshTarget;
+  readonly hostKey: string;
+}
+
+/** Everything one node's update does, in the order of its steps; throws a typed error on the first failure. */
+export async function updateNode(request: UpdateRequest, deps: UpdateDeps): Promise<UpdateOutcome> {
+  const { store } = deps;
+  const attributes = store.requireObject("node", request.node);
+  const needsImage = request.steps.some((s) => s !== "keys");
+  const target = needsImage ? await resolveNodeTarget(store, deps.repository, deps.home.overrides, request.node) : undefined;
+  const connection = await connect(request.node, attributes, request.steps.includes("keys"), deps);
+  const outcome: { -readonly [K in keyof UpdateOutcome]: UpdateOutcome[K] } = {};
+  const closeOnAbort = (): void => connection.session.close();
+  deps.signal.addEventListener("abort", closeOnAbort, { once: true });
+  try {
+    let probe: NodeProbe | undefined;
+    const probed = async (): Promise<NodeProbe> => (probe ??= await probeNode(connection, request.node));
+    for (const step of request.steps) {
+      if (deps.signal.aborted) break;
+      if (step === "keys") await pushServerKey(connection, request.node, deps);
+      else if (step === "sync" && target) await syncFiles(connection, target, deps);
+      else if (step === "software" && target) Object.assign(outcome, await updateSoftware(connection, target, await probed(), attributes, deps));
+      else if (step === "postscripts" && target) {
+        const names = request.postscripts ?? target.postscripts;
+        await runPostscripts(connection, target, await probed(), attributes, names, "", deps);
+        outcome.postscripts = names;
+      }
+    }
+  } finally {
+    deps.signal.removeEventListener("abort", closeOnAbort);
+    connection.session.close();
+  }
+  return outcome;
+}
+
+async function connect(node: string, attributes: Attributes, repin: boolean, deps: UpdateDeps): Promise<Connection> {
+  const host = attributes["ip"] ?? "";
+  if (host === "") throw new SyscloneError("NO_ADDRESS", `node ${node} has no ip`, { hint: `set it: chdef ${node} ip=ADDRESS` });
+  let privateKey: Buffer;
+  try {
+    privateKey = await readFile(deps.privateKeyFile);
+  } catch {
+    throw new SyscloneError("NO_SSH_KEY", `no SSH key at ${deps.privateKeyFile}`, { hint: "run `sysclone keys` to create it" });
+  }
+  const pinned = attributes["hostkey"] || undefined;
+  const target: SshTarget = {
+    node,
+    host,
+    port: Number(attributes["sshport"] || 22),
+    user: attributes["sshuser"] || "root",
+    privateKey,
+    pinnedHostKey: repin ? undefined : pinned,
+    readyTimeoutMs: deps.connectTimeoutMs,
+  };
+  const session = await connectSsh(target);
+  if (!pinned) {
+    deps.store.updateObject("node", node, { hostkey: session.hostKey });
+    deps.store.addEvent({ kind: "hostkey-pinned", node, message: `pinned host key ${hostKeyFingerprint(session.hostKey)}` });
+    deps.report(`pinned host key ${hostKeyFingerprint(session.hostKey)} on first use`);
+  } else if (pinned !== session.hostKey) {
+    deps.store.updateObject("node", node, { hostkey: session.hostKey });
+    deps.store.addEvent({ kind: "hostkey-repinned", node, message: `host key ${hostKeyFingerprint(pinned)} replaced by ${hostKeyFingerprint(session.hostKey)}` });
+    deps.report(`host key changed from ${hostKeyFingerprint(pinned)} to ${hostKeyFingerprint(session.hostKey)}: pinned the new one (-k)`);
+  }
+  return { session, target, hostKey: session.hostKey };
+}
+
+async function remote(connection: Connection, node: string, what: string, command: string, stdin?: string | Buffer): Promise<string> {
+  const result = await connection.session.exec(command, stdin === undefined ? {} : { stdin });
+  if (result.code !== 0) {
+    const output = `${result.stderr}${result.stdout.toString("utf8")}`.trim().split("\n").slice(-3).join(" | ");
+    throw new SyscloneError("SSH_COMMAND_FAILED", `${what} failed on ${node} (exit ${result.code})${output ? `: ${output}` : ""}`);
+  }
+  return result.stdout.toString("utf8");
+}
+
+async function pushServerKey(connection: Connection, node: string, deps: UpdateDeps): Promise<void> {
+  const publicKey = (await readFile(deps.publicKey, "utf8")).trim();
+  const [type = "", blob = ""] = publicKey.split(" ");
+  const script = [
+    "set -e",
+    "umask 077",
+    'mkdir -p "$HOME/.ssh"',
+    'touch "$HOME/.ssh/authorized_keys"',
+    `if grep -qF ${shellQuote(`${type} ${blob}`)} "$HOME/.ssh/authorized_keys"; then echo present; else printf '%s\\n' ${shellQuote(publicKey)} >> "$HOME/.ssh/authorized_keys"; echo added; fi`,
+    'chmod 700 "$HOME/.ssh"',
+    'chmod 600 "$HOME/.ssh/authorized_keys"',
+  ].join("\n");
+  const answer = (await remote(connection, node, "pushing the server's SSH key", "sh -s", script)).trim();
+  deps.report(answer === "added" ? "keys: server key added to authorized_keys" : "keys: server key already authorized");
+}
+
+async function probeNode(connection: Connection, node: string): Promise<NodeProbe> {
+  return parseProbe(await remote(connection, node, "the node probe", "sh -s", await readFile(agentPath(path.join("update", "probe.sh")))));
+}
+
+/** rsync from this server to the node over our ssh2 --rsh; returns the itemised changes. */
+async function pushWithRsync(connection: Connection, flags: readonly string[], sources: readonly string[], destination: string, deps: UpdateDeps, what: string): Promise<{ changed: string[]; deleted: string[] }> {
+  let output = "";
+  const result = await run("rsync", [...flags, "--protect-args", `--rsh=${deps.rshProgram}`, "--out-format=%i %n%L", ...sources, `${connection.target.host}:${destination}`], {
+    env: rshEnvironmentFor(connection.target, deps.privateKeyFile, connection.hostKey),
+    signal: deps.signal,
+    onStdout: (chunk) => (output += chunk),
+  });
+  if (deps.signal.aborted) throw new SyscloneError("NODE_TIMEOUT", `${what} was stopped: the node's time ran out`);
+  if (rsyncOutcome(result.exitCode) === "failed") {
+    const stderr = result.stderrTail.trim().split("\n").slice(-3).join(" | ");
+    throw new SyscloneError("UPDATE_FAILED", `${what}: rsync to ${connection.target.node} failed (exit ${result.exitCode ?? result.signal ?? "?"}): ${stderr}`, {
+      hint: "check that rsync is installed on the node and that it has room",
+    });
+  }
+  return changedPaths(output);
+}
+
+async function readSynclist(target: NodeTarget, deps: UpdateDeps): Promise<{ file: string; entries: SyncEntry[] } | undefined> {
+  const osimage = deps.store.requireObject("osimage", target.image.name);
+  const named = osimage["synclist"];
+  const file = named ? path.resolve(deps.home.home, named) : path.join(deps.repository.dir, `${target.image.name}.synclist`);
+  if (!named && !existsSync(file)) return undefined;
+  const text = await readFile(file, "utf8").catch(() => {
+    throw new SyscloneError("BAD_SYNCLIST", `cannot read the synclist ${file} of osimage ${target.image.name}`, { hint: `fix the path: chdef -t osimage ${target.image.name} synclist=FILE` });
+  });
+  const entries = parseSynclist(text, file);
+  for (const entry of entries) {
+    for (const source of entry.sources) {
+      if (!existsSync(source)) throw new SyscloneError("BAD_SYNCLIST", `${file} line ${entry.line}: ${source} does not exist on this server`, { hint: "fix the line or create the file" });
+    }
+  }
+  return { file, entries };
+}
+
+async function syncFiles(connection: Connection, target: NodeTarget, deps: UpdateDeps): Promise<void> {
+  const synclist = await readSynclist(target, deps);
+  let changed = 0;
+  if (synclist && synclist.entries.length > 0) {
+    const directories = [...new Set(synclist.entries.map(destinationDirectory))];
+    await remote(connection, target.node.name, "creating the synclist's directories", `mkdir -p -- ${directories.map(shellQuote).join(" ")}`);
+    for (const entry of synclist.entries) {
+      const result = await pushWithRsync(connection, [...archiveFlags, "--checksum"], entry.sources, entry.destination, deps, `synclist line ${entry.line}`);
+      changed += result.changed.filter((p) => !p.endsWith("/")).length;
+    }
+  }
+  const overrides = await applyOverrides(connection, target, deps);
+  deps.report(`sync: ${synclist ? `${synclist.entries.length} synclist entr${synclist.entries.length === 1 ? "y" : "ies"}` : "no synclist"}, overrides ${describeOverrides(target)}; ${changed + overrides.length} file(s) changed`);
+}
+
+function describeOverrides(target: NodeTarget): string {
+  return target.overrides.length === 0 ? "none" : target.overrides.map((o) => `${o.scope} ${o.name}`).join(", ");
+}
+
+/** The overrides in the clone's order (image, groups, node); returns what changed. */
+async function applyOverrides(connection: Connection, target: NodeTarget, deps: UpdateDeps): Promise<string[]> {
+  const changed: string[] = [];
+  for (const override of target.overrides) {
+    const result = await pushWithRsync(connection, [...archiveFlags, "--checksum"], [`${path.join(deps.home.overrides, override.name)}/`], "/", deps, `override ${override.name}`);
+    changed.push(...result.changed.filter((p) => !p.endsWith("/")));
+  }
+  return changed;
+}
+
+async function filesUnder(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await filesUnder(path.join(dir, entry.name), relative)));
+    else out.push(relative);
+  }
+  return out;
+}
+
+async function updateSoftware(connection: Connection, target: NodeTarget, probe: NodeProbe, attributes: Attributes, deps: UpdateDeps): Promise<UpdateOutcome> {
+  const { image } = target;
+  const versionDir = deps.repository.versionDir(image.name, image.version);
+  const rootDir = path.join(versionDir, "root");
+  if (!(await stat(rootDir).catch(() => undefined))?.isDirectory()) {
+    throw new SyscloneError("NO_IMAGE_VERSION", `${image.name} v${image.version} has no root tree at ${rootDir}`, { hint: `capture it again: imgcapture GOLDEN -t sysclone -o ${image.name}` });
+  }
+  const info = await deps.repository.info(image.name, image.version);
+  const osimage = deps.store.requireObject("osimage", image.name);
+  const overrideFiles = (await Promise.all(target.overrides.map((o) => filesUnder(path.join(deps.home.overrides, o.name))))).flat();
+  const excludes = [
+    ...info.excludes,
+    ...keepList(osimage["keep"], attributes["keep"]),
+    ...nodeOnlyMountExcludes(probe, target.layout),
+    ...overrideFileExcludes([...new Set(overrideFiles)]),
+  ];
+  const before = attributes["imageversion"] ? `v${attributes["imageversion"]}` : "an unrecorded version";
+  const delta = await pushWithRsync(
+    connection,
+    [...archiveFlags, "--delete-after", ...excludes.map((pattern) => `--exclude=${pattern}`)],
+    [`${rootDir}/`],
+    "/",
+    deps,
+    `update to ${image.name} v${image.version}`,
+  );
+  const files = delta.changed.filter((p) => !p.endsWith("/"));
+  deps.report(`software: ${before} → ${image.name} v${image.version}: ${files.length} changed, ${delta.deleted.length} deleted`);
+  const overridden = await applyOverrides(connection, target, deps);
+  if (target.overrides.length > 0) deps.report(`software: overrides ${describeOverrides(target)} re-applied; ${overridden.length} file(s) changed`);
+
+  const esp = layoutEsp(target.layout);
+  const bootloaderRerun = touchesBoot([...files, ...delta.deleted, ...overridden], esp);
+  if (bootloaderRerun) {
+    deps.report(`software: /boot${esp && esp !== "/boot" ? ` or ${esp}` : ""} changed: rerunning efibootloader`);
+    const imageFstab = await readFile(path.join(rootDir, "etc", "fstab"), "utf8").catch(() => "");
+    const nodeFstab = await remote(connection, target.node.name, "reading /etc/fstab", "cat /etc/fstab 2>/dev/null || true");
+    await runPostscripts(connection, target, probe, attributes, ["efibootloader"], uuidMapBetween(imageFstab, nodeFstab), deps);
+  }
+  deps.store.transaction(() => {
+    deps.store.updateObject("node", target.node.name, { imageversion: String(image.version) });
+    deps.store.addEvent({
+      kind: "updated", node: target.node.name, osimage: image.name,
+      message: `updated to ${image.name} v${image.version}: ${files.length} changed, ${delta.deleted.length} deleted${bootloaderRerun ? ", boot loader rerun" : ""}`,
+    });
+  });
+  return { imageVersion: image.version, changed: files.length, deleted: delta.deleted.length, bootloaderRerun };
+}
+
+/** A postscript's environment on a live node: the clone's variables, with what the node itself reported. */
+export function liveEnvironment(target: NodeTarget, probe: NodeProbe, attributes: Attributes, serverHost: string, uuidMap: string): Record<string, string> {
+  const definedMacs = (attributes["mac"] ?? "").split(",").filter((m) => m !== "");
+  return {
+    ...nodeEnvironment(target.node, target.image, serverHost),
+    INSTALLNIC_MAC: installNicMac(definedMacs, probe),
+    FIRMWARE: probe.firmware,
+    TARGET: "live",
+    BOOT_DISK: probe.bootDisk,
+    ROOT_DEVICE: probe.rootDevice,
+    ROOT_UUID: probe.rootUuid,
+    ESP: probe.esp || layoutEsp(target.layout) || "",
+    UUID_MAP: uuidMap,
+    ROOT: "/",
+  };
+}
+
+async function runPostscripts(connection: Connection, target: NodeTarget, probe: NodeProbe, attributes: Attributes, names: readonly string[], uuidMap: string, deps: UpdateDeps): Promise<void> {
+  const environment = liveEnvironment(target, probe, attributes, deps.serverHost, uuidMap);
+  const assignments = [`PATH=${REMOTE_PATH}`, ...Object.entries(environment).map(([k, v]) => `${k}=${v}`)].map(shellQuote).join(" ");
+  for (const name of names) {
+    const file = findPostscript(deps.postscriptDirs, name);
+    if (!file) {
+      throw new SyscloneError("POSTSCRIPT_FAILED", `no postscript named ${name}`, { hint: `put an executable ${name} in ${deps.postscriptDirs[0] ?? "postscripts/"}` });
+    }
+    // The script travels on stdin into a private directory and runs with only the documented environment.
+    const command = [
+      "umask 077",
+      'd=$(mktemp -d /tmp/sysclone-postscript.XXXXXX) || exit 125',
+      `cat > "$d/${name}" && chmod 700 "$d/${name}" && env -i ${assignments} "$d/${name}" 2>&1`,
+      "rc=$?",
+      'rm -rf "$d"',
+      "exit $rc",
+    ].join("; ");
+    const result = await connection.session.exec(command, { stdin: await readFile(file) });
+    const output = `${result.stdout.toString("utf8")}${result.stderr}`.trim();
+    if (result.code !== 0) {
+      throw new SyscloneError("POSTSCRIPT_FAILED", `postscript ${name} exited ${result.code}${output ? `: ${output.split("\n").slice(-5).join(" | ")}` : ""}`, {
+        hint: `fix the script or the node, then: updatenode ${target.node.name} -P ${name}`,
+      });
+    }
+    deps.report(`postscript ${name}: ok${output ? ` (${output.split("\n").slice(-1)[0] ?? ""})` : ""}`);
+  }
+}
+
+export function describeFailure(error: unknown): { code: string; message: string; hint?: string } {
+  if (isSyscloneError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  return { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) };
+}
