@@ -22,3 +22,29 @@ export function touchesBoot(paths: readonly string[], espMountPoint: string | un
   const prefixes = ["boot/", ...(espMountPoint ? [`${espMountPoint.replace(/^\/+/, "").replace(/\/*$/, "")}/`] : [])];
   return paths.some((p) => prefixes.some((prefix) => `${p}/`.startsWith(prefix) && p !== "boot/" && p !== "boot"));
 }
+
+/** The top-level trees the boot loader reads: /boot, and the ESP when it is mounted outside /boot. */
+export function bootTrees(espMountPoint: string | undefined): string[] {
+  const esp = espMountPoint?.replace(/^\/+/, "").replace(/\/*$/, "");
+  return ["boot", ...(esp && esp !== "boot" && !esp.startsWith("boot/") ? [esp] : [])];
+}
+
+interface BootEntry {
+  readonly path: string;
+  readonly type: string;
+  readonly mode: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  readonly sha256?: string;
+  readonly target?: string;
+}
+
+/** Whether two image versions differ anywhere under the boot trees (manifest paths are relative to /). */
+export function bootTreesDiffer(older: readonly BootEntry[], newer: readonly BootEntry[], trees: readonly string[]): boolean {
+  const inBoot = (entry: BootEntry): boolean => trees.some((tree) => entry.path.replace(/^\.?\/+/, "") === tree || entry.path.replace(/^\.?\/+/, "").startsWith(`${tree}/`));
+  const key = (entry: BootEntry): string => JSON.stringify([entry.path.replace(/^\.?\/+/, ""), entry.type, entry.mode, entry.uid, entry.gid, entry.size, entry.sha256 ?? "", entry.target ?? ""]);
+  const a = older.filter(inBoot).map(key).sort();
+  const b = newer.filter(inBoot).map(key).sort();
+  return a.length !== b.length || a.some((k, i) => k !== b[i]);
+}

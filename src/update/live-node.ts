@@ -52,9 +52,9 @@ export function nodeOnlyMountExcludes(probe: NodeProbe, layout: Layout): string[
     .map((m) => `${escapeRsyncPattern(m.mountPoint)}/*`);
 }
 
-/** Exact-path excludes for files an override provides: the image pass leaves them to the override pass. */
-export function overrideFileExcludes(relativeFiles: readonly string[]): string[] {
-  return relativeFiles.map((file) => `/${escapeRsyncPattern(file)}`);
+/** Exact-path excludes for files the overrides and the synclist provide: the image pass leaves them alone. */
+export function exactPathExcludes(nodePaths: readonly string[]): string[] {
+  return [...new Set(nodePaths.map((file) => `/${escapeRsyncPattern(file.replace(/^\/+/, ""))}`))];
 }
 
 /** The node's install NIC: the first of its defined MACs that the live node has, else the first defined. */
@@ -65,4 +65,14 @@ export function installNicMac(definedMacs: readonly string[], probe: NodeProbe):
 /** The image layout's ESP mount point, if it has one. */
 export function layoutEsp(layout: Layout): string | undefined {
   return layout.filesystems.find((fs) => fs.fs === "vfat" && /^\/(boot(\/efi)?|efi)$/.test(fs.mp))?.mp;
+}
+
+/** Protect rules for the directories holding those paths, so a delta does not try to delete them. */
+export function ancestorProtects(nodePaths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const file of nodePaths) {
+    const parts = file.replace(/^\/+/, "").split("/").slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
+  return [...dirs].sort().map((dir) => `P /${escapeRsyncPattern(dir)}/`);
 }

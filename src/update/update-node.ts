@@ -14,9 +14,10 @@ import { resolveNodeTarget, type NodeTarget } from "../install/resolve.js";
 import type { Attributes } from "../objects/schema.js";
 import { nodeEnvironment } from "../plan/environment.js";
 import type { Store } from "../store/store.js";
-import { changedPaths, touchesBoot } from "./boot-change.js";
+import { bootTrees, bootTreesDiffer, changedPaths, touchesBoot } from "./boot-change.js";
+import { readManifest } from "../image/manifest.js";
 import { keepList } from "./keep.js";
-import { installNicMac, layoutEsp, nodeOnlyMountExcludes, overrideFileExcludes, parseProbe, type NodeProbe } from "./live-node.js";
+import { installNicMac, layoutEsp, nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects, type NodeProbe } from "./live-node.js";
 import type { UpdateStep } from "./steps.js";
 import { destinationDirectory, parseSynclist, type SyncEntry } from "./synclist.js";
 import { uuidMapBetween } from "./uuid-map.js";
@@ -47,6 +48,9 @@ export interface UpdateOutcome {
   readonly imageVersion?: number;
   readonly changed?: number;
   readonly deleted?: number;
+  /** The first hundred of each, for --json. */
+  readonly changedPaths?: readonly string[];
+  readonly deletedPaths?: readonly string[];
   readonly bootloaderRerun?: boolean;
   readonly postscripts?: readonly string[];
 }
@@ -225,6 +229,29 @@ async function filesUnder(dir: string, prefix = ""): Promise<string[]> {
   return out;
 }
 
+async function imageBootTreesDiffer(repository: ImageRepository, name: string, older: number, newer: number, trees: readonly string[]): Promise<boolean> {
+  try {
+    const [a, b] = await Promise.all([older, newer].map((v) => readManifest(path.join(repository.versionDir(name, v), "manifest.jsonl"))));
+    return bootTreesDiffer(a ?? [], b ?? [], trees);
+  } catch {
+    return true; // the node's version is gone from the repository: copy the boot trees to be sure
+  }
+}
+
+/** The node paths a synclist writes: they belong to the synclist, not to the image. */
+async function syncedNodePaths(entries: readonly SyncEntry[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of entries) {
+    for (const source of entry.sources) {
+      const isDirectory = (await stat(source)).isDirectory();
+      const base = entry.destination.endsWith("/") ? path.posix.join(entry.destination, source.endsWith("/") ? "" : path.basename(source)) : entry.destination;
+      if (isDirectory) out.push(...(await filesUnder(source)).map((file) => path.posix.join(base, file)));
+      else out.push(base);
+    }
+  }
+  return out;
+}
+
 async function updateSoftware(connection: Connection, target: NodeTarget, probe: NodeProbe, attributes: Attributes, deps: UpdateDeps): Promise<UpdateOutcome> {
   const { image } = target;
   const versionDir = deps.repository.versionDir(image.name, image.version);
@@ -235,30 +262,51 @@ async function updateSoftware(connection: Connection, target: NodeTarget, probe:
   const info = await deps.repository.info(image.name, image.version);
   const osimage = deps.store.requireObject("osimage", image.name);
   const overrideFiles = (await Promise.all(target.overrides.map((o) => filesUnder(path.join(deps.home.overrides, o.name))))).flat();
+  const synclist = await readSynclist(target, deps);
+  const syncedFiles = synclist ? await syncedNodePaths(synclist.entries) : [];
+  const keep = keepList(osimage["keep"], attributes["keep"]);
   const excludes = [
     ...info.excludes,
-    ...keepList(osimage["keep"], attributes["keep"]),
+    ...keep,
     ...nodeOnlyMountExcludes(probe, target.layout),
-    ...overrideFileExcludes([...new Set(overrideFiles)]),
+    ...exactPathExcludes([...overrideFiles, ...syncedFiles]),
   ];
-  const before = attributes["imageversion"] ? `v${attributes["imageversion"]}` : "an unrecorded version";
+  const protects = ancestorProtects([...overrideFiles, ...syncedFiles, ...keep.filter((p) => p.endsWith("/*"))]);
+  const filters = [...excludes.map((pattern) => `--exclude=${pattern}`), ...protects.map((rule) => `--filter=${rule}`)];
+  const esp = layoutEsp(target.layout);
+  const trees = bootTrees(esp);
+  const previous = /^\d+$/.test(attributes["imageversion"] ?? "") ? Number(attributes["imageversion"]) : undefined;
+  const describeBefore = previous === undefined ? "an unrecorded version" : `v${previous}`;
   const delta = await pushWithRsync(
     connection,
-    [...archiveFlags, "--delete-after", ...excludes.map((pattern) => `--exclude=${pattern}`)],
+    [...archiveFlags, "--delete-after", ...filters, ...trees.map((tree) => `--exclude=/${tree}/*`)],
     [`${rootDir}/`],
     "/",
     deps,
     `update to ${image.name} v${image.version}`,
   );
-  const files = delta.changed.filter((p) => !p.endsWith("/"));
-  deps.report(`software: ${before} → ${image.name} v${image.version}: ${files.length} changed, ${delta.deleted.length} deleted`);
+  // The boot trees hold what efibootloader rewrote for this node (its UUIDs, the fallback loader):
+  // they are copied only when the image's own boot trees changed since the node's version.
+  const bootChanged = previous !== image.version && (previous === undefined || (await imageBootTreesDiffer(deps.repository, image.name, previous, image.version, trees)));
+  const bootDelta = bootChanged
+    ? await pushWithRsync(
+        connection,
+        [...archiveFlags, "--delete-after", ...filters, ...trees.map((tree) => `--filter=+ /${tree}/***`), "--filter=- /*"],
+        [`${rootDir}/`],
+        "/",
+        deps,
+        `boot files of ${image.name} v${image.version}`,
+      )
+    : { changed: [], deleted: [] };
+  const files = [...delta.changed, ...bootDelta.changed].filter((p) => !p.endsWith("/"));
+  const deleted = [...delta.deleted, ...bootDelta.deleted];
+  deps.report(`software: ${describeBefore} → ${image.name} v${image.version}: ${files.length} changed, ${deleted.length} deleted`);
   const overridden = await applyOverrides(connection, target, deps);
   if (target.overrides.length > 0) deps.report(`software: overrides ${describeOverrides(target)} re-applied; ${overridden.length} file(s) changed`);
 
-  const esp = layoutEsp(target.layout);
-  const bootloaderRerun = touchesBoot([...files, ...delta.deleted, ...overridden], esp);
+  const bootloaderRerun = touchesBoot([...files, ...deleted, ...overridden], esp);
   if (bootloaderRerun) {
-    deps.report(`software: /boot${esp && esp !== "/boot" ? ` or ${esp}` : ""} changed: rerunning efibootloader`);
+    deps.report(`software: ${trees.map((t) => `/${t}`).join(" and ")} changed: rerunning efibootloader`);
     const imageFstab = await readFile(path.join(rootDir, "etc", "fstab"), "utf8").catch(() => "");
     const nodeFstab = await remote(connection, target.node.name, "reading /etc/fstab", "cat /etc/fstab 2>/dev/null || true");
     await runPostscripts(connection, target, probe, attributes, ["efibootloader"], uuidMapBetween(imageFstab, nodeFstab), deps);
@@ -267,10 +315,13 @@ async function updateSoftware(connection: Connection, target: NodeTarget, probe:
     deps.store.updateObject("node", target.node.name, { imageversion: String(image.version) });
     deps.store.addEvent({
       kind: "updated", node: target.node.name, osimage: image.name,
-      message: `updated to ${image.name} v${image.version}: ${files.length} changed, ${delta.deleted.length} deleted${bootloaderRerun ? ", boot loader rerun" : ""}`,
+      message: `updated to ${image.name} v${image.version}: ${files.length} changed, ${deleted.length} deleted${bootloaderRerun ? ", boot loader rerun" : ""}`,
     });
   });
-  return { imageVersion: image.version, changed: files.length, deleted: delta.deleted.length, bootloaderRerun };
+  return {
+    imageVersion: image.version, changed: files.length, deleted: deleted.length, bootloaderRerun,
+    changedPaths: files.slice(0, 100), deletedPaths: deleted.slice(0, 100),
+  };
 }
 
 /** A postscript's environment on a live node: the clone's variables, with what the node itself reported. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { isSyscloneError } from "../../../src/errors/errors.js";
 import { updatenode } from "../../../src/cli/updatenode.js";
-import { changedPaths, touchesBoot } from "../../../src/update/boot-change.js";
+import { bootTrees, bootTreesDiffer, changedPaths, touchesBoot } from "../../../src/update/boot-change.js";
 import { defaultKeepList, keepList } from "../../../src/update/keep.js";
-import { installNicMac, nodeOnlyMountExcludes, overrideFileExcludes, parseProbe } from "../../../src/update/live-node.js";
+import { installNicMac, nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects } from "../../../src/update/live-node.js";
 import { chooseSteps, parsePostscriptNames } from "../../../src/update/steps.js";
 import { destinationDirectory, parseSynclist } from "../../../src/update/synclist.js";
 import { uuidMapBetween } from "../../../src/update/uuid-map.js";
@@ -91,6 +91,20 @@ describe("delta outcome", () => {
     expect(touchesBoot(["boot"], "/boot/efi")).toBe(false);
   });
 
+  it("compares the boot trees of two image versions by their manifests", () => {
+    expect(bootTrees("/boot/efi")).toEqual(["boot"]);
+    expect(bootTrees("/efi")).toEqual(["boot", "efi"]);
+    const v1 = [
+      { path: "/etc/motd", type: "f", mode: "0644", uid: 0, gid: 0, size: 3, sha256: "a" },
+      { path: "/boot/grub/grub.cfg", type: "f", mode: "0644", uid: 0, gid: 0, size: 10, sha256: "b" },
+    ];
+    const motdOnly = [{ ...v1[0]!, sha256: "c" }, v1[1]!];
+    expect(bootTreesDiffer(v1, motdOnly, ["boot"])).toBe(false);
+    expect(bootTreesDiffer(v1, [v1[0]!, { ...v1[1]!, sha256: "d" }], ["boot"])).toBe(true);
+    expect(bootTreesDiffer(v1, [...v1, { path: "/efi/EFI/x", type: "f", mode: "0644", uid: 0, gid: 0, size: 1, sha256: "e" }], ["boot", "efi"])).toBe(true);
+    expect(bootTreesDiffer(v1, [v1[0]!], ["boot"])).toBe(true);
+  });
+
   it("pairs golden and node UUIDs by mount point", () => {
     const image = "UUID=aaaa-1 / ext4 defaults 0 1\nUUID=BBBB-2 /boot/efi vfat umask=077 0 2\n/dev/sdb1 /data xfs defaults 0 2\n# UUID=cccc / x\n";
     const node = "UUID=1111-1 / ext4 defaults 0 1\nUUID=2222-2 /boot/efi vfat umask=077 0 2\nUUID=3333 /data xfs defaults 0 2\n";
@@ -111,7 +125,10 @@ describe("live node", () => {
   });
   it("keeps a delta out of the node's own mounts", () => {
     expect(nodeOnlyMountExcludes(probe, layout)).toEqual(["/proc/*", "/home/*", "/scratch space/*"]);
-    expect(overrideFileExcludes(["etc/motd", "etc/a*b"])).toEqual(["/etc/motd", "/etc/a\\*b"]);
+    expect(exactPathExcludes(["etc/motd", "/etc/a*b", "/etc/motd"])).toEqual(["/etc/motd", "/etc/a\\*b"]);
+  });
+  it("protects the directories that hold synced and overridden files", () => {
+    expect(ancestorProtects(["etc/app.d/a.conf", "/etc/app.d/b.conf", "etc/motd"])).toEqual(["P /etc/", "P /etc/app.d/"]);
   });
   it("finds the install NIC among the node's MACs", () => {
     expect(installNicMac(["52:54:00:bb:00:09", "52:54:00:aa:00:01"], probe)).toBe("52:54:00:aa:00:01");
