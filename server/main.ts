@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { checkoutRoot, postscriptDirsOf, type SyscloneHome } from "../src/config/paths.js";
+import { postscriptDirsOf, type SyscloneHome } from "../src/config/paths.js";
 import type { ImageRepository } from "../src/image/repository.js";
 import { loadOrCreateServerKey } from "../src/install/server-key.js";
 import type { InstallDeps } from "../src/install/service.js";
