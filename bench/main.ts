@@ -1,7 +1,8 @@
 import { benchCapture } from "./capture.js";
 import { benchClone } from "./clone.js";
+import { benchUpdatenode } from "./updatenode.js";
 
-const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone };
+const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone, updatenode: benchUpdatenode };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : Object.keys(suites);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # probe: what updatenode needs to know about a live node, as KEY=VALUE lines on stdout.
-# POSIX sh with awk; lsblk and blkid are used when present.
+# POSIX sh with awk; lsblk and blkid are used when present. No `exit`: updatenode also runs
+# it as a shell function ahead of postscripts.
 set -u
 
 if [ -d /sys/firmware/efi ]; then echo FIRMWARE=uefi; else echo FIRMWARE=bios; fi
@@ -40,4 +41,4 @@ echo "BOOT_DISK=$boot_disk"
 for address in /sys/class/net/*/address; do
 	[ -r "$address" ] && echo "MAC=$(cat "$address")"
 done
-exit 0
+true

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import PQueue from "p-queue";
 import { postscriptDirsOf } from "../config/paths.js";
 import { SyscloneError } from "../errors/errors.js";
@@ -73,6 +74,12 @@ export const updatenode: Command = {
     const serverUrl = store.setting("server_url");
     const serverHost = serverUrl ? new URL(serverUrl).hostname : "";
     const { out } = deps;
+    const shared = new Map<string, Promise<string>>();
+    const readShared = (file: string): Promise<string> => {
+      let read = shared.get(file);
+      if (!read) shared.set(file, (read = readFile(file, "utf8")));
+      return read;
+    };
 
     const updateOne = async (node: string): Promise<NodeResult> => {
       const started = Date.now();
@@ -98,7 +105,7 @@ export const updatenode: Command = {
             {
               store, repository: deps.repository, home: deps.home, postscriptDirs: postscriptDirsOf(deps.home),
               privateKeyFile: deps.home.privateKey, publicKey: deps.home.publicKey, rshProgram: deps.rshProgram,
-              serverHost, connectTimeoutMs, signal: controller.signal, report,
+              serverHost, connectTimeoutMs, signal: controller.signal, report, readShared,
             },
           ),
           timedOut,

@@ -57,11 +57,6 @@ export function exactPathExcludes(nodePaths: readonly string[]): string[] {
   return [...new Set(nodePaths.map((file) => `/${escapeRsyncPattern(file.replace(/^\/+/, ""))}`))];
 }
 
-/** The node's install NIC: the first of its defined MACs that the live node has, else the first defined. */
-export function installNicMac(definedMacs: readonly string[], probe: NodeProbe): string {
-  return definedMacs.find((mac) => probe.macs.includes(mac)) ?? definedMacs[0] ?? "";
-}
-
 /** The image layout's ESP mount point, if it has one. */
 export function layoutEsp(layout: Layout): string | undefined {
   return layout.filesystems.find((fs) => fs.fs === "vfat" && /^\/(boot(\/efi)?|efi)$/.test(fs.mp))?.mp;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
@@ -17,10 +18,11 @@ import type { Store } from "../store/store.js";
 import { bootTrees, bootTreesDiffer, changedPaths, touchesBoot } from "./boot-change.js";
 import { readManifest } from "../image/manifest.js";
 import { keepList } from "./keep.js";
-import { installNicMac, layoutEsp, nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects, type NodeProbe } from "./live-node.js";
+import { layoutEsp, nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects, type NodeProbe } from "./live-node.js";
 import type { UpdateStep } from "./steps.js";
 import { destinationDirectory, parseSynclist, type SyncEntry } from "./synclist.js";
 import { uuidMapBetween } from "./uuid-map.js";
+import { chooseDelimiter, parsePostscriptRun, renderPostscriptRun } from "./postscript-run.js";
 
 export interface UpdateDeps {
   readonly store: Store;
@@ -35,6 +37,8 @@ export interface UpdateDeps {
   readonly connectTimeoutMs: number;
   readonly signal: AbortSignal;
   readonly report: (message: string) => void;
+  /** Reads a file once per command run: keys, the probe and postscripts are the same for every node. */
+  readonly readShared: (file: string) => Promise<string>;
 }
 
 export interface UpdateRequest {
@@ -55,8 +59,6 @@ export interface UpdateOutcome {
   readonly postscripts?: readonly string[];
 }
 
-const REMOTE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 interface Connection {
   readonly session: SshSession;
   readonly target: SshTarget;
@@ -75,7 +77,7 @@ export async function updateNode(request: UpdateRequest, deps: UpdateDeps): Prom
   deps.signal.addEventListener("abort", closeOnAbort, { once: true });
   try {
     let probe: NodeProbe | undefined;
-    const probed = async (): Promise<NodeProbe> => (probe ??= await probeNode(connection, request.node));
+    const probed = async (): Promise<NodeProbe> => (probe ??= await probeNode(connection, request.node, deps));
     for (const step of request.steps) {
       if (deps.signal.aborted) break;
       if (step === "keys") await pushServerKey(connection, request.node, deps);
@@ -83,7 +85,7 @@ export async function updateNode(request: UpdateRequest, deps: UpdateDeps): Prom
       else if (step === "software" && target) Object.assign(outcome, await updateSoftware(connection, target, await probed(), attributes, deps));
       else if (step === "postscripts" && target) {
         const names = request.postscripts ?? target.postscripts;
-        await runPostscripts(connection, target, await probed(), attributes, names, "", deps);
+        await runPostscripts(connection, target, attributes, names, "", deps);
         outcome.postscripts = names;
       }
     }
@@ -99,7 +101,7 @@ async function connect(node: string, attributes: Attributes, repin: boolean, dep
   if (host === "") throw new SyscloneError("NO_ADDRESS", `node ${node} has no ip`, { hint: `set it: chdef ${node} ip=ADDRESS` });
   let privateKey: Buffer;
   try {
-    privateKey = await readFile(deps.privateKeyFile);
+    privateKey = Buffer.from(await deps.readShared(deps.privateKeyFile));
   } catch {
     throw new SyscloneError("NO_SSH_KEY", `no SSH key at ${deps.privateKeyFile}`, { hint: "run `sysclone keys` to create it" });
   }
@@ -136,7 +138,7 @@ async function remote(connection: Connection, node: string, what: string, comman
 }
 
 async function pushServerKey(connection: Connection, node: string, deps: UpdateDeps): Promise<void> {
-  const publicKey = (await readFile(deps.publicKey, "utf8")).trim();
+  const publicKey = (await deps.readShared(deps.publicKey)).trim();
   const [type = "", blob = ""] = publicKey.split(" ");
   const script = [
     "set -e",
@@ -151,8 +153,8 @@ async function pushServerKey(connection: Connection, node: string, deps: UpdateD
   deps.report(answer === "added" ? "keys: server key added to authorized_keys" : "keys: server key already authorized");
 }
 
-async function probeNode(connection: Connection, node: string): Promise<NodeProbe> {
-  return parseProbe(await remote(connection, node, "the node probe", "sh -s", await readFile(agentPath(path.join("update", "probe.sh")))));
+async function probeNode(connection: Connection, node: string, deps: UpdateDeps): Promise<NodeProbe> {
+  return parseProbe(await remote(connection, node, "the node probe", "sh -s", await deps.readShared(agentPath(path.join("update", "probe.sh")))));
 }
 
 /** rsync from this server to the node over our ssh2 --rsh; returns the itemised changes. */
@@ -309,7 +311,7 @@ async function updateSoftware(connection: Connection, target: NodeTarget, probe:
     deps.report(`software: ${trees.map((t) => `/${t}`).join(" and ")} changed: rerunning efibootloader`);
     const imageFstab = await readFile(path.join(rootDir, "etc", "fstab"), "utf8").catch(() => "");
     const nodeFstab = await remote(connection, target.node.name, "reading /etc/fstab", "cat /etc/fstab 2>/dev/null || true");
-    await runPostscripts(connection, target, probe, attributes, ["efibootloader"], uuidMapBetween(imageFstab, nodeFstab), deps);
+    await runPostscripts(connection, target, attributes, ["efibootloader"], uuidMapBetween(imageFstab, nodeFstab), deps);
   }
   deps.store.transaction(() => {
     deps.store.updateObject("node", target.node.name, { imageversion: String(image.version) });
@@ -324,48 +326,40 @@ async function updateSoftware(connection: Connection, target: NodeTarget, probe:
   };
 }
 
-/** A postscript's environment on a live node: the clone's variables, with what the node itself reported. */
-export function liveEnvironment(target: NodeTarget, probe: NodeProbe, attributes: Attributes, serverHost: string, uuidMap: string): Record<string, string> {
-  const definedMacs = (attributes["mac"] ?? "").split(",").filter((m) => m !== "");
-  return {
-    ...nodeEnvironment(target.node, target.image, serverHost),
-    INSTALLNIC_MAC: installNicMac(definedMacs, probe),
-    FIRMWARE: probe.firmware,
-    TARGET: "live",
-    BOOT_DISK: probe.bootDisk,
-    ROOT_DEVICE: probe.rootDevice,
-    ROOT_UUID: probe.rootUuid,
-    ESP: probe.esp || layoutEsp(target.layout) || "",
-    UUID_MAP: uuidMap,
-    ROOT: "/",
-  };
+/** What the server knows of a postscript's environment on a live node; the node adds FIRMWARE, ESP, disks and the NIC itself. */
+export function liveEnvironment(target: NodeTarget, serverHost: string, uuidMap: string): Record<string, string> {
+  return { ...nodeEnvironment(target.node, target.image, serverHost), TARGET: "live", UUID_MAP: uuidMap, ROOT: "/" };
 }
 
-async function runPostscripts(connection: Connection, target: NodeTarget, probe: NodeProbe, attributes: Attributes, names: readonly string[], uuidMap: string, deps: UpdateDeps): Promise<void> {
-  const environment = liveEnvironment(target, probe, attributes, deps.serverHost, uuidMap);
-  const assignments = [`PATH=${REMOTE_PATH}`, ...Object.entries(environment).map(([k, v]) => `${k}=${v}`)].map(shellQuote).join(" ");
-  for (const name of names) {
-    const file = findPostscript(deps.postscriptDirs, name);
-    if (!file) {
-      throw new SyscloneError("POSTSCRIPT_FAILED", `no postscript named ${name}`, { hint: `put an executable ${name} in ${deps.postscriptDirs[0] ?? "postscripts/"}` });
+async function runPostscripts(connection: Connection, target: NodeTarget, attributes: Attributes, names: readonly string[], uuidMap: string, deps: UpdateDeps): Promise<void> {
+  if (names.length === 0) return;
+  const scripts = await Promise.all(
+    names.map(async (name) => {
+      const file = findPostscript(deps.postscriptDirs, name);
+      if (!file) throw new SyscloneError("POSTSCRIPT_FAILED", `no postscript named ${name}`, { hint: `put an executable ${name} in ${deps.postscriptDirs[0] ?? "postscripts/"}` });
+      return { name, content: await deps.readShared(file) };
+    }),
+  );
+  const program = renderPostscriptRun({
+    probeScript: await deps.readShared(agentPath(path.join("update", "probe.sh"))),
+    environment: liveEnvironment(target, deps.serverHost, uuidMap),
+    definedMacs: (attributes["mac"] ?? "").split(",").filter((m) => m !== ""),
+    layoutEsp: layoutEsp(target.layout) ?? "",
+    scripts,
+    delimiter: chooseDelimiter(scripts, () => randomBytes(9).toString("hex")),
+  });
+  const result = await connection.session.exec("sh -s", { stdin: program });
+  const output = `${result.stdout.toString("utf8")}${result.stderr}`;
+  for (const script of parsePostscriptRun(names, output)) {
+    if (script.exitCode === 0) {
+      deps.report(`postscript ${script.name}: ok${script.output ? ` (${script.output.split("\n").slice(-1)[0] ?? ""})` : ""}`);
+      continue;
     }
-    // The script travels on stdin into a private directory and runs with only the documented environment.
-    const command = [
-      "umask 077",
-      'd=$(mktemp -d /tmp/sysclone-postscript.XXXXXX) || exit 125',
-      `cat > "$d/${name}" && chmod 700 "$d/${name}" && env -i ${assignments} "$d/${name}" 2>&1`,
-      "rc=$?",
-      'rm -rf "$d"',
-      "exit $rc",
-    ].join("; ");
-    const result = await connection.session.exec(command, { stdin: await readFile(file) });
-    const output = `${result.stdout.toString("utf8")}${result.stderr}`.trim();
-    if (result.code !== 0) {
-      throw new SyscloneError("POSTSCRIPT_FAILED", `postscript ${name} exited ${result.code}${output ? `: ${output.split("\n").slice(-5).join(" | ")}` : ""}`, {
-        hint: `fix the script or the node, then: updatenode ${target.node.name} -P ${name}`,
-      });
-    }
-    deps.report(`postscript ${name}: ok${output ? ` (${output.split("\n").slice(-1)[0] ?? ""})` : ""}`);
+    const detail = script.exitCode === undefined ? `did not finish (the run ended with exit ${result.code})` : `exited ${script.exitCode}`;
+    const shown = (script.output || (script.exitCode === undefined ? output.trim() : "")).split("\n").slice(-5).join(" | ");
+    throw new SyscloneError("POSTSCRIPT_FAILED", `postscript ${script.name} ${detail}${shown ? `: ${shown}` : ""}`, {
+      hint: `fix the script or the node, then: updatenode ${target.node.name} -P ${script.name}`,
+    });
   }
 }
 

@@ -12,7 +12,7 @@ import { Store } from "../../src/store/store.js";
 import { cliOk, projectRoot } from "../helpers/cli.js";
 import { changedFiles } from "../helpers/tree-diff.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
-import { populateSystemTree } from "../helpers/system-tree.js";
+import { populateSystemTree } from "../../src/demo/system-tree.js";
 import { runVm } from "../helpers/vm.js";
 
 const MiB = 1024 * 1024;

@@ -9,7 +9,7 @@ import { cliOk, runCli } from "../helpers/cli.js";
 import { changedFiles } from "../helpers/tree-diff.js";
 import { populateFidelityTree } from "../helpers/fidelity-tree.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
-import { populateSystemTree } from "../helpers/system-tree.js";
+import { populateSystemTree } from "../../src/demo/system-tree.js";
 
 let golden: GoldenClient;
 let net: ProvisioningNetwork;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/exec/runner.js";
 import { projectRoot } from "../helpers/cli.js";
-import { populateSystemTree } from "../helpers/system-tree.js";
+import { populateSystemTree } from "../../src/demo/system-tree.js";
 
 let dir: string;
 let count = 0;

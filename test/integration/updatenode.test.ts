@@ -10,7 +10,7 @@ import { createProvisioningNetwork, type ProvisioningNetwork, type VirtualNode }
 import { run } from "../../src/exec/runner.js";
 import { cliOk, runCli } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
-import { populateSystemTree } from "../helpers/system-tree.js";
+import { populateSystemTree } from "../../src/demo/system-tree.js";
 import { changedFiles } from "../helpers/tree-diff.js";
 
 const image = "upimg";
@@ -260,6 +260,13 @@ describe("updatenode over SSH on live nodes", () => {
     const order = ["un01: sync:", "un01: software:", "un01: postscript update_network: ok", "un01: done"].map((line) => all.stdout.indexOf(line));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+
+    await writeFile(path.join(home, "postscripts", "broken"), "#!/bin/sh\necho 'broken: license server unreachable'\nexit 7\n");
+    await chmod(path.join(home, "postscripts", "broken"), 0o755);
+    const broken = await runCli(home, "updatenode", ["un05", "-P", "broken,stamp"]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain("un05: failed: postscript broken exited 7: broken: license server unreachable — fix the script or the node, then: updatenode un05 -P broken");
+    expect(broken.stdout).not.toContain("postscript stamp");
 
     const badRange = await runCli(home, "updatenode", ["un[01-"]);
     expect(badRange.code).toBe(2);

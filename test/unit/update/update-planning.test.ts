@@ -3,11 +3,12 @@ import { isSyscloneError } from "../../../src/errors/errors.js";
 import { updatenode } from "../../../src/cli/updatenode.js";
 import { bootTrees, bootTreesDiffer, changedPaths, touchesBoot } from "../../../src/update/boot-change.js";
 import { defaultKeepList, keepList } from "../../../src/update/keep.js";
-import { installNicMac, nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects } from "../../../src/update/live-node.js";
+import { nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects } from "../../../src/update/live-node.js";
 import { chooseSteps, parsePostscriptNames } from "../../../src/update/steps.js";
 import { destinationDirectory, parseSynclist } from "../../../src/update/synclist.js";
 import { uuidMapBetween } from "../../../src/update/uuid-map.js";
 import type { Layout } from "../../../src/layout/model.js";
+import { REMOTE_PATH, chooseDelimiter, parsePostscriptRun, renderPostscriptRun } from "../../../src/update/postscript-run.js";
 
 function codeOf(work: () => unknown): string | undefined {
   try {
@@ -130,10 +131,6 @@ describe("live node", () => {
   it("protects the directories that hold synced and overridden files", () => {
     expect(ancestorProtects(["etc/app.d/a.conf", "/etc/app.d/b.conf", "etc/motd"])).toEqual(["P /etc/", "P /etc/app.d/"]);
   });
-  it("finds the install NIC among the node's MACs", () => {
-    expect(installNicMac(["52:54:00:bb:00:09", "52:54:00:aa:00:01"], probe)).toBe("52:54:00:aa:00:01");
-    expect(installNicMac(["52:54:00:bb:00:09"], probe)).toBe("52:54:00:bb:00:09");
-  });
 });
 
 describe("updatenode steps and flags", () => {
@@ -148,5 +145,36 @@ describe("updatenode steps and flags", () => {
     expect(rewrite(["n01", "-P", "a,b"])).toEqual(["n01", "-P", "--scripts=a,b"]);
     expect(rewrite(["n01", "-P", "-S"])).toEqual(["n01", "-P", "-S"]);
     expect(rewrite(["n01", "-P"])).toEqual(["n01", "-P"]);
+  });
+});
+
+describe("postscript run on a live node", () => {
+  const scripts = [{ name: "one", content: "#!/bin/sh\necho one\n" }, { name: "two", content: "#!/bin/sh\nexit 3\n" }];
+
+  it("renders one program: probe, then each script with only the documented environment", () => {
+    const program = renderPostscriptRun({
+      probeScript: "#!/bin/sh\necho FIRMWARE=uefi\ntrue\n",
+      environment: { NODE: "n01", FIRMWARE: "ignored: the node says", UUID_MAP: "a=b c=d" },
+      definedMacs: ["52:54:00:00:00:01"],
+      layoutEsp: "/boot/efi",
+      scripts,
+      delimiter: "SYSCLONE_x",
+    });
+    expect(program).toContain("sc_probe() {\necho FIRMWARE=uefi\ntrue\n}");
+    expect(program).toContain("cat > \"$dir/0\" <<'SYSCLONE_x'\n#!/bin/sh\necho one\nSYSCLONE_x\n");
+    expect(program).toContain(`env -i PATH=${REMOTE_PATH} NODE=n01 'UUID_MAP=a=b c=d' FIRMWARE="$FIRMWARE"`);
+    expect(program).not.toContain("ignored");
+    expect(program.indexOf("@@sysclone-postscript one begin")).toBeLessThan(program.indexOf("@@sysclone-postscript two begin"));
+  });
+
+  it("splits the output by script and knows which one failed or never ran", () => {
+    const output = "@@sysclone-postscript one begin\nhello\n@@sysclone-postscript one exit 0\n@@sysclone-postscript two begin\nbad\n@@sysclone-postscript two exit 3\n";
+    expect(parsePostscriptRun(["one", "two", "three"], output)).toEqual([
+      { name: "one", exitCode: 0, output: "hello" },
+      { name: "two", exitCode: 3, output: "bad" },
+      { name: "three", exitCode: undefined, output: "" },
+    ]);
+    let n = 0;
+    expect(chooseDelimiter([{ content: "x\nSYSCLONE_0\n" }], () => String(n++))).toBe("SYSCLONE_1");
   });
 });

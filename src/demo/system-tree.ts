@@ -1,6 +1,6 @@
 import { mkdir, symlink, writeFile, copyFile, chmod } from "node:fs/promises";
 import path from "node:path";
-import { must } from "../../src/exec/must.js";
+import { must } from "../exec/must.js";
 
 /**
  * The smallest tree a postscript can run in when chrooted: busybox (static) as /bin/sh and its
