@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -109,7 +110,8 @@ export async function benchUpdatenode(): Promise<void> {
       p10.push(await timed(() => cli(home, "updatenode", ["live[001-010]", "-P", "stamp", "--fanout", "64"])));
       p100.push(await timed(() => cli(home, "updatenode", ["live[001-100]", "-P", "stamp", "--fanout", "64"])));
     }
-    if (process.env["BENCH_PROFILE"]) {
+    // BENCH_PROFILE=1: where the time goes (our command's CPU against the machine's load).
+    if (process.env["BENCH_PROFILE"] && existsSync("/usr/bin/time")) {
       const { spawnSync } = await import("node:child_process");
       const r = spawnSync("/usr/bin/time", ["-f", "cli cpu: user %U s, sys %S s, wall %e s", process.execPath, path.join(process.cwd(), "bin", "updatenode.js"), "live[001-100]", "-P", "stamp"], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
       console.log(r.stderr.trim().split("\n").slice(-1)[0]);
