@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import { MulticastSessions } from "./multicast.js";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -25,6 +27,8 @@ export interface ServeOptions {
   readonly logRequests?: boolean;
   /** Run dnsmasq for DHCP (full, on this interface and range) and TFTP of iPXE. */
   readonly dhcp?: { readonly interface: string; readonly range: string };
+  /** First UDP port of multicast sessions (each uses two); default 9000. */
+  readonly multicastPortbase?: number;
 }
 
 export interface RunningServer {
@@ -75,7 +79,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       throw error;
     }
   }
+  const senders = new AbortController();
+  options.signal.addEventListener("abort", () => senders.abort(), { once: true });
+  const senderAddress = new URL(options.url).hostname;
+  const multicast = isIP(senderAddress) === 4
+    ? new MulticastSessions({
+        interfaceAddress: senderAddress, basePort: options.multicastPortbase ?? 9000, rendezvousAddress: "239.255.42.42",
+        repository: options.repository, store: options.store, signal: senders.signal, log: options.log,
+      })
+    : undefined;
+  if (!multicast) options.log(`multicast is off: the server URL's host ${senderAddress} is not an IPv4 address`);
   const deps: InstallDeps = {
+    ...(multicast ? { multicast: multicast.join } : {}),
     store: options.store,
     repository: options.repository,
     home: options.home,
@@ -102,6 +117,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: options.url,
     async close() {
       await app.close();
+      senders.abort();
+      await multicast?.closed();
       await dnsmasq?.stop();
       await rsyncd.stop();
     },

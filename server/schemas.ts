@@ -65,6 +65,8 @@ export const progressBody = {
     percent: { type: "number", minimum: 0, maximum: 100 },
     bytes: { type: "integer", minimum: 0 },
     message: { type: "string", maxLength: 1024 },
+    session: { type: "string", pattern: "^[A-Za-z0-9._-]{1,128}$" },
+    rate: { type: "number", minimum: 0 },
   },
   required: ["phase"],
   additionalProperties: false,

@@ -158,21 +158,85 @@ sc_pull_archive() {
 	[ "$(cat "$rcfile")" -eq 0 ]
 }
 
-# Check every regular file of the clone against the image manifest's sha256.
+# sc_verify LIST_URL ROOT [RSYNC_URL]: check every regular file of the clone against the image
+# manifest's sha256. With RSYNC_URL, files that differ are fetched again (--ignore-times, so a
+# changed byte in a file of the right size and time is caught) and checked once more.
 sc_verify() {
 	list="$SC_WORK/verify.sha256"
 	sc_get "$1" "$list"
 	SC_VERIFIED=$(wc -l <"$list" | tr -d ' ')
-	bad=$(
-		cd "$2" || exit 1
-		sha256sum -c "$list" 2>&1 | grep -v ': OK$' || true
-	)
+	bad=$(sc_verify_check "$list" "$2")
+	if [ -n "$bad" ] && [ -n "${3:-}" ]; then
+		printf '%s\n' "$bad" | sed -n 's/^\.\/\(.*\): FAILED.*$/\1/p' >"$SC_WORK/repair.list"
+		sc_log "verify: $(wc -l <"$SC_WORK/repair.list" | tr -d ' ') of $SC_VERIFIED files differ from the manifest; fetching them again"
+		sc_fetch rsync -aHAXS --numeric-ids --ignore-times --files-from="$SC_WORK/repair.list" "$3" "$2/"
+		bad=$(sc_verify_check "$list" "$2")
+	fi
 	if [ -n "$bad" ]; then
 		printf '%s\n' "$bad" | head -n 50 >&2
 		sc_log "verify: $(printf '%s\n' "$bad" | wc -l | tr -d ' ') of $SC_VERIFIED files differ from the manifest"
 		return 1
 	fi
 	sc_log "verify: $SC_VERIFIED files match the manifest"
+}
+
+sc_verify_check() {
+	(
+		cd "$2" || exit 1
+		sha256sum -c "$1" 2>&1 | grep -v ': OK$' | grep -v '^sha256sum: WARNING' || true
+	)
+}
+
+# sc_pull_multicast JOIN_URL ROOT FALLBACK_SECONDS: receive the image from the server's udp-sender
+# session. A session that already streams cannot be joined: wait for the next one, up to
+# FALLBACK_SECONDS. Whatever happens, it returns 0: the rsync repair pass that follows copies what
+# multicast did not deliver (everything, if no session was joined).
+sc_pull_multicast() {
+	answer="$SC_WORK/multicast.answer"
+	waited=0
+	while :; do
+		if ! wget -q -O "$answer" --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+			--post-data '{}' "$1"; then
+			sc_log "multicast: the server did not answer the join; continuing with rsync"
+			return 0
+		fi
+		session=$(sed -n 's/^session=//p' "$answer")
+		[ -n "$session" ] && break
+		wait=$(sed -n 's/^wait=//p' "$answer")
+		reason=$(sed -n 's/^reason=//p' "$answer")
+		if [ -z "$wait" ] || [ "$waited" -ge "$3" ]; then
+			sc_log "multicast: ${reason:-no session}; continuing with rsync"
+			return 0
+		fi
+		sc_log "multicast: $reason; waiting for the next session (${waited}/${3} s)"
+		sleep "$wait"
+		waited=$((waited + wait))
+	done
+	portbase=$(sed -n 's/^portbase=//p' "$answer")
+	address=$(sed -n 's/^address=//p' "$answer")
+	sc_log "multicast: joined session $session (port $portbase)"
+	started=$(date +%s)
+	rcfile="$SC_WORK/udp-receiver.rc"
+	{
+		rc=0
+		timeout "${SC_MULTICAST_TIMEOUT:-7200}" udp-receiver --nokbd --portbase "$portbase" --mcast-rdv-address "$address" \
+			2>"$SC_WORK/udp-receiver.log" || rc=$?
+		echo "$rc" >"$rcfile"
+	} | zstd -dc 2>/dev/null | tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls -C "$2" 2>"$SC_WORK/multicast-tar.log" || true
+	rc=$(cat "$rcfile")
+	bytes=$(tr '\r' '\n' <"$SC_WORK/udp-receiver.log" | sed -n 's/^bytes= *\([0-9 ]*[0-9]\).*/\1/p' | tail -n 1 | tr -d ' ')
+	bytes=${bytes:-0}
+	seconds=$(($(date +%s) - started))
+	[ "$seconds" -gt 0 ] || seconds=1
+	rate=$((bytes / seconds))
+	if [ "$rc" -eq 0 ]; then
+		message="multicast session $session: $bytes bytes in $seconds s"
+	else
+		message="multicast session $session ended early (udp-receiver exit $rc) after $bytes bytes; rsync repairs the rest"
+	fi
+	sc_log "$message"
+	sc_post progress "{\"phase\":\"pull\",\"bytes\":$bytes,\"session\":\"$(sc_json_string "$session")\",\"rate\":$rate,\"message\":\"$(sc_json_string "$message")\"}" || true
+	return 0
 }
 
 sc_bind_system() {

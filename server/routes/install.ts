@@ -6,6 +6,8 @@ import {
   authenticate,
   failInstall,
   finishInstall,
+  joinMulticast,
+  renderMulticastAnswer,
   receiveInventory,
   recordProgress,
   type InstallDeps,
@@ -45,6 +47,11 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
   app.post("/:node/inventory", { schema: { params: nodeParams, headers: tokenHeaders, body: inventoryBody } }, async (request, reply) => {
     const { script, rsyncPassword } = await receiveInventory(deps, installOf(request), request.body);
     return reply.type("text/x-shellscript").header("x-sysclone-rsync-password", rsyncPassword).header("cache-control", "no-store").send(script);
+  });
+
+  app.post("/:node/multicast", { schema: { params: nodeParams, headers: tokenHeaders, body: { type: "object", additionalProperties: false } } }, (request, reply) => {
+    const answer = joinMulticast(deps, installOf(request));
+    return reply.type("text/plain").header("cache-control", "no-store").send(renderMulticastAnswer(answer));
   });
 
   app.post("/:node/progress", { schema: { params: nodeParams, headers: tokenHeaders, body: progressBody, response: { 200: okResponse } } }, (request) => {

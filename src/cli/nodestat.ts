@@ -21,6 +21,13 @@ export const nodestat: Command = {
         percent: node["percent"] === "" || node["percent"] === undefined ? undefined : Number(node["percent"]),
         bytes: node["bytes"] === "" || node["bytes"] === undefined ? undefined : Number(node["bytes"]),
         lastError: node["lasterror"] ?? "",
+        ...(node["mcastsession"] ? {
+          multicast: {
+            session: node["mcastsession"],
+            rateBytesPerSecond: node["mcastrate"] ? Number(node["mcastrate"]) : undefined,
+            retransmits: node["mcastretransmits"] || undefined,
+          },
+        } : {}),
       };
     });
     if (deps.out.json) {
@@ -29,7 +36,10 @@ export const nodestat: Command = {
     }
     for (const row of rows) {
       const progress = [row.phase, row.percent === undefined ? "" : `${row.percent}%`, row.bytes ? formatBytes(row.bytes) : ""].filter((p) => p !== "").join(" ");
-      deps.out.line(`${row.node}: ${row.state}${progress ? ` (${progress})` : ""}${row.lastError ? ` — ${row.lastError}` : ""}`);
+      const mcast = row.multicast
+        ? `; multicast ${row.multicast.session}${row.multicast.rateBytesPerSecond ? ` at ${formatBytes(row.multicast.rateBytesPerSecond)}/s` : ""}${row.multicast.retransmits ? `, retransmits ${row.multicast.retransmits}` : ""}`
+        : "";
+      deps.out.line(`${row.node}: ${row.state}${progress ? ` (${progress})` : ""}${mcast}${row.lastError ? ` — ${row.lastError}` : ""}`);
     }
     return Promise.resolve(0);
   },

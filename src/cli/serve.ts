@@ -17,7 +17,7 @@ function positiveInteger(text: string | undefined, fallback: number, option: str
 export const serve: Command = {
   name: "serve",
   summary: "run the management server (install API and rsync daemon) until stopped",
-  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK]]",
+  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK]] [--mcast-portbase 9000]",
   options: {
     listen: { type: "string" },
     url: { type: "string" },
@@ -25,6 +25,7 @@ export const serve: Command = {
     "max-connections": { type: "string" },
     "dhcp-interface": { type: "string" },
     "dhcp-range": { type: "string" },
+    "mcast-portbase": { type: "string" },
   },
   examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --dhcp-range 10.0.0.100,10.0.0.200,255.255.255.0"],
   async run(args, deps) {
@@ -46,6 +47,7 @@ export const serve: Command = {
       url,
       rsyncPort: positiveInteger(stringValue(args, "rsync-port"), 8873, "--rsync-port"),
       maxConnections: positiveInteger(stringValue(args, "max-connections"), 16, "--max-connections"),
+      multicastPortbase: positiveInteger(stringValue(args, "mcast-portbase"), 9000, "--mcast-portbase"),
       signal: deps.signal,
       log: (line) => deps.out.line(line),
     });

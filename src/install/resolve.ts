@@ -38,6 +38,12 @@ export function osimageOf(store: Store, name: string): string {
   throw new SyscloneError("UNKNOWN_OBJECT", `node ${name} has no osimage`, { hint: `nodeset ${name} osimage=NAME, or chdef ${name} osimage=NAME` });
 }
 
+/** The node's own transport, else its strongest group's, else its osimage's. */
+function transportOf(own: string | undefined, groups: readonly { attributes: Attributes | undefined }[], image: string | undefined): PlanImage["transport"] {
+  const chosen = own || [...groups].reverse().find((g) => g.attributes?.["transport"])?.attributes?.["transport"] || image;
+  return chosen === "archive" || chosen === "multicast" ? chosen : "rsync";
+}
+
 /** Everything the planner needs about a node, read from the store and the repository. */
 export async function resolveNodeTarget(store: Store, repository: ImageRepository, overridesDir: string, name: string, osimageName?: string): Promise<NodeTarget> {
   const node = store.requireObject("node", name);
@@ -73,7 +79,8 @@ export async function resolveNodeTarget(store: Store, repository: ImageRepositor
       version,
       usedBytes: info.sizeBytes,
       allowSmaller: osimage["allowsmaller"] === "yes",
-      transport: osimage["transport"] === "archive" ? "archive" : "rsync",
+      transport: transportOf(node["transport"], groups, osimage["transport"]),
+      multicastFallbackSeconds: Number(osimage["mcastfallback"] || 120),
       verify: osimage["verify"] !== "no",
     },
     layout,

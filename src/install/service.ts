@@ -25,6 +25,29 @@ export interface InstallDeps {
   /** Called when the set of live installs changes, so the rsync daemon's modules follow. */
   readonly onInstallsChanged: () => Promise<void>;
   readonly newUuid?: () => string;
+  /** The udp-sender sessions; without them a multicast node is told to use rsync. */
+  readonly multicast?: MulticastJoin;
+}
+
+export type MulticastAnswer =
+  | { readonly kind: "join"; readonly session: string; readonly portbase: number; readonly address: string }
+  | { readonly kind: "wait"; readonly retrySeconds: number; readonly reason: string }
+  | { readonly kind: "unicast"; readonly reason: string };
+
+export type MulticastJoin = (request: { node: string; osimage: string; version: number }) => MulticastAnswer;
+
+/** A node at its pull step asks for a multicast session of the image version its plan names. */
+export function joinMulticast(deps: InstallDeps, install: InstallRecord): MulticastAnswer {
+  if (install.state !== "planned" || install.version === 0) return { kind: "unicast", reason: "the install has no plan yet" };
+  if (!deps.multicast) return { kind: "unicast", reason: "this server runs no multicast sessions" };
+  return deps.multicast({ node: install.node, osimage: install.osimage, version: install.version });
+}
+
+/** The answer as the clone client's sh reads it: key=value lines. */
+export function renderMulticastAnswer(answer: MulticastAnswer): string {
+  if (answer.kind === "join") return `session=${answer.session}\nportbase=${answer.portbase}\naddress=${answer.address}\n`;
+  if (answer.kind === "wait") return `wait=${answer.retrySeconds}\nreason=${answer.reason}\n`;
+  return `reason=${answer.reason}\n`;
 }
 
 export interface ProgressReport {
@@ -32,6 +55,9 @@ export interface ProgressReport {
   readonly percent?: number;
   readonly bytes?: number;
   readonly message?: string;
+  /** Multicast: the session joined and the receive rate in bytes per second. */
+  readonly session?: string;
+  readonly rate?: number;
 }
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
@@ -109,6 +135,8 @@ export function recordProgress(store: Store, install: InstallRecord, report: Pro
   const fields: Record<string, string> = { state: "installing", phase: report.phase };
   if (report.percent !== undefined) fields["percent"] = String(Math.max(0, Math.min(100, Math.round(report.percent))));
   if (report.bytes !== undefined) fields["bytes"] = String(report.bytes);
+  if (report.session !== undefined) fields["mcastsession"] = report.session;
+  if (report.rate !== undefined) fields["mcastrate"] = String(Math.round(report.rate));
   store.updateObject("node", install.node, fields);
   if (node["phase"] !== report.phase || report.message) {
     store.addEvent({ kind: "progress", node: install.node, osimage: install.osimage, message: report.message ?? report.phase, data: { ...report } });

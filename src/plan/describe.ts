@@ -27,7 +27,12 @@ export function describePlan(plan: ClonePlan): string[] {
     }
   }
   if (plan.mounts.length > 0) lines.push(`mount: ${plan.mounts.map((m) => `${m.mp} ${m.dev}`).join(", ")}`);
-  lines.push(plan.transport.kind === "rsync" ? `copy: rsync from ${plan.transport.source.url}` : `copy: archive from ${plan.transport.url}, then rsync repair from ${plan.transport.repair.url}`);
+  const t = plan.transport;
+  lines.push(
+    t.kind === "rsync" ? `copy: rsync from ${t.source.url}`
+      : t.kind === "archive" ? `copy: archive from ${t.url}, then rsync repair from ${t.repair.url}`
+        : `copy: multicast session joined at ${t.joinUrl} (a late node waits ${t.fallbackSeconds} s for the next, then uses rsync), then rsync repair from ${t.repair.url}`,
+  );
   lines.push(plan.verifyUrl !== undefined ? "verify: every file's sha256 against the image manifest" : "verify: off (osimage verify=no)");
   lines.push(`overrides: ${plan.overrides.length > 0 ? plan.overrides.map((o) => `${o.scope} ${o.name}`).join(", ") : "none"}`);
   if (plan.fstab !== undefined) lines.push("fstab: rewritten, filesystems by their new UUIDs");

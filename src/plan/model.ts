@@ -100,7 +100,9 @@ export interface RsyncSource {
 
 export type Transport =
   | { readonly kind: "rsync"; readonly source: RsyncSource }
-  | { readonly kind: "archive"; readonly url: string; readonly repair: RsyncSource };
+  | { readonly kind: "archive"; readonly url: string; readonly repair: RsyncSource }
+  /** udp-receiver from the server's session, then rsync repairs; a late node waits up to fallbackSeconds for the next session. */
+  | { readonly kind: "multicast"; readonly joinUrl: string; readonly fallbackSeconds: number; readonly repair: RsyncSource };
 
 export interface PlannedOverride {
   /** image, group or node, and its name: the directory under overrides/. */

@@ -37,7 +37,9 @@ export interface PlanImage {
   /** Bytes of the image's files: what must fit when a smaller disk is allowed. */
   readonly usedBytes: number;
   readonly allowSmaller: boolean;
-  readonly transport: "rsync" | "archive";
+  readonly transport: "rsync" | "archive" | "multicast";
+  /** Multicast: how long a node that missed a session waits for the next before it uses rsync. */
+  readonly multicastFallbackSeconds?: number;
   readonly verify: boolean;
 }
 
@@ -174,6 +176,9 @@ function planRaids(input: PlanInput, deviceMap: ReadonlyMap<string, string>): Pl
 function planTransport(input: PlanInput): Transport {
   const module = imageModule(input.image.name, input.image.version);
   const source = { url: rsyncUrl(rsyncBase(input), input.node.name, module) };
+  if (input.image.transport === "multicast") {
+    return { kind: "multicast", joinUrl: `${input.serverUrl}/install/${input.node.name}/multicast`, fallbackSeconds: input.image.multicastFallbackSeconds ?? 120, repair: source };
+  }
   if (input.image.transport === "archive") {
     return { kind: "archive", url: `${input.serverUrl}/install/${input.node.name}/archive`, repair: source };
   }
@@ -223,7 +228,8 @@ export function planClone(input: PlanInput): ClonePlan {
     version: input.image.version,
     imageBytes: input.image.usedBytes,
     transport: planTransport(input),
-    ...(input.image.verify ? { verifyUrl: `${input.serverUrl}/install/${input.node.name}/manifest` } : {}),
+    // A multicast copy is always verified: a stream can deliver a wrong byte that rsync's quick check would not see.
+    ...(input.image.verify || input.image.transport === "multicast" ? { verifyUrl: `${input.serverUrl}/install/${input.node.name}/manifest` } : {}),
     overrides: planOverrides(input),
     postscripts: planPostscripts(input),
     finalAction: input.node.finalAction,

@@ -107,4 +107,18 @@ export const migrations: readonly { version: number; sql: string }[] = [
       ALTER TABLE osimages ADD COLUMN synclist TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 4,
+    sql: `
+      ALTER TABLE nodes ADD COLUMN transport TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN mcastsession TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN mcastrate TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN mcastretransmits TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN transport TEXT NOT NULL DEFAULT '';
+      ALTER TABLE osimages ADD COLUMN mcastminreceivers TEXT NOT NULL DEFAULT '';
+      ALTER TABLE osimages ADD COLUMN mcastmaxwait TEXT NOT NULL DEFAULT '30';
+      ALTER TABLE osimages ADD COLUMN mcastfallback TEXT NOT NULL DEFAULT '120';
+      ALTER TABLE osimages ADD COLUMN mcastrate TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

@@ -204,6 +204,8 @@ describe("renderPlan: snapshots of whole scripts", () => {
     ["raid1", () => input(recorded("raid"), inventory([GiB, GiB], { firmware: "bios" }))],
     ["archive", () => { const i = input(recorded("gpt"), inventory([GiB])); return { ...i, image: { ...i.image, transport: "archive" as const } }; }],
     ["directory", () => input(recorded("gpt"), inventory([], { targetDirectory: "/srv/nodes/n01" }), { postscripts: ["update_network"] })],
+    // verify=no is overridden: a multicast copy is always checked against the manifest.
+    ["multicast", () => { const i = input(recorded("gpt"), inventory([GiB])); return { ...i, image: { ...i.image, transport: "multicast" as const, verify: false, multicastFallbackSeconds: 90 } }; }],
   ];
   it.each(cases)("%s", async (name, make) => {
     await expect(renderPlan(planClone(make()))).toMatchFileSnapshot(path.join(fixtures, "plans", `${name}.sh`));
