@@ -20,7 +20,8 @@ export interface VirtualNode {
   readonly hostVeth: string;
   /** The clone's root: the directory the node clones into. */
   readonly target: string;
-  clone(options: { server: string; token: string; timeoutMs?: number }): Promise<CloneRun>;
+  /** `pathPrefix`: a directory searched first for the client's tools (a test's stand-ins). */
+  clone(options: { server: string; token: string; timeoutMs?: number; pathPrefix?: string }): Promise<CloneRun>;
 }
 
 export interface CloneRun {
@@ -91,13 +92,13 @@ export async function createProvisioningNetwork(options: { subnet?: number } = {
       mac,
       hostVeth,
       target,
-      clone: ({ server, token, timeoutMs }) =>
+      clone: ({ server, token, timeoutMs, pathPrefix }) =>
         new Promise((resolve, reject) => {
           const child = spawn(
             "ip",
             [
               "netns", "exec", namespace, "env", "-i",
-              `PATH=${tools}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+              `PATH=${pathPrefix ? `${pathPrefix}:` : ""}${tools}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
               `SC_SERVER=${server}`, `SC_NODE=${name}`, `SC_TOKEN=${token}`, `SC_TARGET_DIR=${target}`, `SC_WORK=${work}`,
               "sh", agentPath(path.join("clone", "sysclone-clone.sh")),
             ],
