@@ -1,8 +1,9 @@
 import { benchCapture } from "./capture.js";
 import { benchClone } from "./clone.js";
 import { benchUpdatenode } from "./updatenode.js";
+import { benchMulticast } from "./multicast.js";
 
-const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone, updatenode: benchUpdatenode };
+const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone, updatenode: benchUpdatenode, multicast: benchMulticast };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : Object.keys(suites);
