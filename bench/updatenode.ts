@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startServer } from "../server/main.js";
-import { resolveHome } from "../src/config/paths.js";
+import { checkoutRoot, resolveHome } from "../src/config/paths.js";
 import { populateDemoTree } from "../src/demo/demo-tree.js";
 import { createGoldenClient } from "../src/demo/golden-client.js";
 import { populateSystemTree } from "../src/demo/system-tree.js";
@@ -113,7 +113,7 @@ export async function benchUpdatenode(): Promise<void> {
     // BENCH_PROFILE=1: where the time goes (our command's CPU against the machine's load).
     if (process.env["BENCH_PROFILE"] && existsSync("/usr/bin/time")) {
       const { spawnSync } = await import("node:child_process");
-      const r = spawnSync("/usr/bin/time", ["-f", "cli cpu: user %U s, sys %S s, wall %e s", process.execPath, path.join(process.cwd(), "bin", "updatenode.js"), "live[001-100]", "-P", "stamp"], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
+      const r = spawnSync("/usr/bin/time", ["-f", "cli cpu: user %U s, sys %S s, wall %e s", process.execPath, path.join(checkoutRoot(), "bin", "updatenode.js"), "live[001-100]", "-P", "stamp"], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
       console.log(r.stderr.trim().split("\n").slice(-1)[0]);
       const v = spawnSync("sh", ["-c", "cat /proc/loadavg; grep -E '^cpu ' /proc/stat"], { encoding: "utf8" });
       console.log(v.stdout);

@@ -154,8 +154,13 @@ sc_pull_archive() {
 		rc=0
 		wget -q -O - --header "Authorization: Bearer $SC_TOKEN" "$1" || rc=$?
 		echo "$rc" >"$rcfile"
-	} | zstd -dc | tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls -C "$2"
+	} | zstd -dc | sc_untar "$2"
 	[ "$(cat "$rcfile")" -eq 0 ]
+}
+
+# An image archive (tar on stdin) unpacked into $1 with everything rsync -aHAXS keeps.
+sc_untar() {
+	tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls -C "$1"
 }
 
 # sc_verify LIST_URL ROOT [RSYNC_URL]: check every regular file of the clone against the image
@@ -222,7 +227,7 @@ sc_pull_multicast() {
 		timeout "${SC_MULTICAST_TIMEOUT:-7200}" udp-receiver --nokbd --portbase "$portbase" --mcast-rdv-address "$address" \
 			2>"$SC_WORK/udp-receiver.log" || rc=$?
 		echo "$rc" >"$rcfile"
-	} | zstd -dc 2>/dev/null | tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls -C "$2" 2>"$SC_WORK/multicast-tar.log" || true
+	} | zstd -dc 2>/dev/null | sc_untar "$2" 2>"$SC_WORK/multicast-tar.log" || true
 	rc=$(cat "$rcfile")
 	bytes=$(tr '\r' '\n' <"$SC_WORK/udp-receiver.log" | sed -n 's/^bytes= *\([0-9 ]*[0-9]\).*/\1/p' | tail -n 1 | tr -d ' ')
 	bytes=${bytes:-0}

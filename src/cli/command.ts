@@ -55,6 +55,14 @@ export function stringList(args: ParsedArgs, name: string): string[] {
   return Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
 }
 
+/** `--name N`: a whole number above 0, or the fallback when the option is absent. */
+export function positiveIntegerOption(args: ParsedArgs, name: string, fallback: number): number {
+  const text = stringValue(args, name);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SyscloneError("USAGE", `--${name} ${text} is not a positive whole number`);
+  return Number(text);
+}
+
 export function helpText(command: Command): string {
   return [`${command.name} — ${command.summary}`, `usage: ${command.usage}`, ...(command.examples ?? []).map((e) => `  e.g. ${e}`)].join("\n");
 }

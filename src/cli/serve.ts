@@ -1,17 +1,11 @@
 import { startServer } from "../../server/main.js";
 import { SyscloneError } from "../errors/errors.js";
-import { stringValue, type Command } from "./command.js";
+import { positiveIntegerOption, stringValue, type Command } from "./command.js";
 
 function parseListen(text: string): { host: string; port: number } {
   const match = /^(.*):(\d{1,5})$/.exec(text);
   if (!match || Number(match[2]) > 65535) throw new SyscloneError("USAGE", `--listen ${text} is not HOST:PORT`, { hint: "e.g. --listen 10.0.0.1:8080" });
   return { host: match[1] || "0.0.0.0", port: Number(match[2]) };
-}
-
-function positiveInteger(text: string | undefined, fallback: number, option: string): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SyscloneError("USAGE", `${option} ${text} is not a positive whole number`);
-  return Number(text);
 }
 
 export const serve: Command = {
@@ -45,9 +39,9 @@ export const serve: Command = {
       host,
       port,
       url,
-      rsyncPort: positiveInteger(stringValue(args, "rsync-port"), 8873, "--rsync-port"),
-      maxConnections: positiveInteger(stringValue(args, "max-connections"), 16, "--max-connections"),
-      multicastPortbase: positiveInteger(stringValue(args, "mcast-portbase"), 9000, "--mcast-portbase"),
+      rsyncPort: positiveIntegerOption(args, "rsync-port", 8873),
+      maxConnections: positiveIntegerOption(args, "max-connections", 16),
+      multicastPortbase: positiveIntegerOption(args, "mcast-portbase", 9000),
       signal: deps.signal,
       log: (line) => deps.out.line(line),
     });

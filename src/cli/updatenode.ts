@@ -6,7 +6,7 @@ import { expandNoderange } from "../noderange/noderange.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
 import { chooseSteps, parsePostscriptNames, type UpdateStep } from "../update/steps.js";
 import { describeFailure, updateNode, type UpdateOutcome } from "../update/update-node.js";
-import { stringValue, type Command } from "./command.js";
+import { positiveIntegerOption, stringValue, type Command } from "./command.js";
 
 interface NodeResult {
   readonly node: string;
@@ -15,12 +15,6 @@ interface NodeResult {
   readonly events: string[];
   readonly outcome?: UpdateOutcome;
   readonly error?: { code: string; message: string; hint?: string };
-}
-
-function positiveInteger(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SyscloneError("USAGE", `--${name} needs a whole number above 0, not "${text}"`);
-  return Number(text);
 }
 
 export const updatenode: Command = {
@@ -59,15 +53,16 @@ export const updatenode: Command = {
     const [range, ...extra] = args.positionals;
     if (!range || extra.length > 0) throw new SyscloneError("USAGE", "updatenode takes one noderange", { hint: `usage: ${updatenode.usage}` });
     const scriptList = stringValue(args, "scripts");
+    const namedScripts = scriptList !== undefined ? parsePostscriptNames(scriptList) : undefined;
     const steps: UpdateStep[] = chooseSteps({
       keys: args.values["keys"] === true,
       sync: args.values["sync"] === true,
       software: args.values["software"] === true,
-      postscripts: scriptList !== undefined ? parsePostscriptNames(scriptList) : args.values["postscripts"] === true,
+      postscripts: namedScripts ?? args.values["postscripts"] === true,
     });
-    const fanout = positiveInteger(stringValue(args, "fanout"), "fanout", 64);
-    const timeoutMs = positiveInteger(stringValue(args, "timeout"), "timeout", 1800) * 1000;
-    const connectTimeoutMs = positiveInteger(stringValue(args, "connect-timeout"), "connect-timeout", 15) * 1000;
+    const fanout = positiveIntegerOption(args, "fanout", 64);
+    const timeoutMs = positiveIntegerOption(args, "timeout", 1800) * 1000;
+    const connectTimeoutMs = positiveIntegerOption(args, "connect-timeout", 15) * 1000;
     const store = deps.store();
     const nodes = expandNoderange(range, storeNoderangeContext(store));
     for (const node of nodes) store.requireObject("node", node);
@@ -101,7 +96,7 @@ export const updatenode: Command = {
       try {
         const outcome = await Promise.race([
           updateNode(
-            { node, steps, postscripts: scriptList !== undefined ? parsePostscriptNames(scriptList) : undefined },
+            { node, steps, postscripts: namedScripts },
             {
               store, repository: deps.repository, home: deps.home, postscriptDirs: postscriptDirsOf(deps.home),
               privateKeyFile: deps.home.privateKey, publicKey: deps.home.publicKey, rshProgram: deps.rshProgram,

@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { archiveCreateArgs } from "./archive.js";
+import { streamArchive } from "./archive.js";
 
 export interface UdpSenderOptions {
   readonly root: string;
@@ -32,15 +32,14 @@ export function udpSenderArgs(options: Omit<UdpSenderOptions, "root" | "onLine" 
 
 /** tar | zstd | udp-sender for one image version; resolves when udp-sender ends. */
 export function startUdpSender(options: UdpSenderOptions): Promise<{ exitCode: number | undefined; ok: boolean }> {
-  const common = { cancelSignal: options.signal, reject: false } as const;
-  const tar = execa("tar", archiveCreateArgs(options.root), { ...common, stdin: "ignore", buffer: { stdout: false, stderr: true } });
-  const zstd = execa("zstd", ["-q", "-1", "-T0", "-c"], { ...common, stdin: "pipe", buffer: { stdout: false, stderr: true } });
-  const sender = execa("udp-sender", udpSenderArgs(options), { ...common, stdin: "pipe", stdout: "ignore", buffer: { stderr: false } });
-  if (!tar.stdout || !zstd.stdin || !zstd.stdout || !sender.stdin || !sender.stderr) throw new Error("udpcast processes have no pipes");
-  tar.stdout.pipe(zstd.stdin);
-  zstd.stdout.pipe(sender.stdin);
-  // If the sender ends early (no receivers, killed), the producers must not block on a full pipe.
-  sender.stdin.on("error", () => zstd.kill());
+  // The archive stops with the sender: if udp-sender ends early (no receivers, killed), nothing blocks on a full pipe.
+  const producers = new AbortController();
+  options.signal.addEventListener("abort", () => producers.abort(), { once: true });
+  const archive = streamArchive(options.root, producers.signal);
+  const sender = execa("udp-sender", udpSenderArgs(options), { cancelSignal: options.signal, reject: false, stdin: "pipe", stdout: "ignore", buffer: { stderr: false } });
+  if (!sender.stdin || !sender.stderr) throw new Error("udp-sender has no pipes");
+  archive.stream.pipe(sender.stdin);
+  sender.stdin.on("error", () => producers.abort());
   let pending = "";
   sender.stderr.setEncoding("utf8");
   sender.stderr.on("data", (chunk: string) => {
@@ -50,9 +49,8 @@ export function startUdpSender(options: UdpSenderOptions): Promise<{ exitCode: n
     for (const line of lines) if (line.trim() !== "") options.onLine(line.trim());
   });
   return sender.then(async (result) => {
-    zstd.kill();
-    tar.kill();
-    await Promise.allSettled([zstd, tar]);
+    producers.abort();
+    await archive.done;
     return { exitCode: result.exitCode, ok: result.exitCode === 0 };
   });
 }

@@ -6,7 +6,13 @@ export interface NodeIdentity {
   readonly netmask?: string;
   readonly gateway?: string;
   readonly nameservers?: string;
+  /** dhcp or static. */
   readonly nicmode?: string;
+}
+
+/** The mount point of the EFI system partition among a layout's filesystems, if it has one. */
+export function espMountPoint(filesystems: readonly { readonly fs: string; readonly mp: string }[]): string | undefined {
+  return filesystems.find((fs) => fs.fs === "vfat" && /^\/(boot(\/efi)?|efi)$/.test(fs.mp))?.mp;
 }
 
 export function nodeEnvironment(node: NodeIdentity, image: { readonly name: string; readonly version: number }, serverHost: string): Record<string, string> {

@@ -15,18 +15,10 @@ import type {
 import { imageModule, overrideModule, postscriptsModule, rsyncUrl, type OverrideScope } from "./modules.js";
 import { minimumDiskBytes, placePartitions } from "./partitions.js";
 import { renderFstab } from "./fstab.js";
-import { nodeEnvironment, type NodeIdentity } from "./environment.js";
+import { espMountPoint, nodeEnvironment, type NodeIdentity } from "./environment.js";
 import { planVolumeGroups } from "./lvm.js";
 
 export interface PlanNode extends NodeIdentity {
-  readonly name: string;
-  readonly hostname?: string;
-  readonly ip?: string;
-  readonly netmask?: string;
-  readonly gateway?: string;
-  readonly nameservers?: string;
-  /** dhcp or static. */
-  readonly nicmode?: string;
   readonly allowSmaller: boolean;
   readonly finalAction: "reboot" | "poweroff" | "none";
 }
@@ -193,7 +185,7 @@ function rsyncBase(input: PlanInput): string {
 function postscriptEnvironment(input: PlanInput, disks: readonly PlannedDisk[], filesystems: readonly PlannedFilesystem[]): Record<string, string> {
   const { node, image, inventory } = input;
   const root = filesystems.find((fs) => fs.mp === "/");
-  const esp = filesystems.find((fs) => fs.fs === "vfat" && /^\/(boot(\/efi)?|efi)$/.test(fs.mp));
+  const esp = espMountPoint(filesystems);
   const uuidMap = filesystems.filter((fs) => fs.goldenUuid !== undefined).map((fs) => `${fs.goldenUuid ?? ""}=${fs.uuid}`);
   const installNic = inventory.nics[0];
   return {
@@ -204,7 +196,7 @@ function postscriptEnvironment(input: PlanInput, disks: readonly PlannedDisk[], 
     BOOT_DISK: disks[0]?.dev ?? "",
     ROOT_DEVICE: root?.dev ?? "",
     ROOT_UUID: root?.uuid ?? "",
-    ESP: esp?.mp ?? "",
+    ESP: esp ?? "",
     UUID_MAP: uuidMap.join(" "),
     ROOT: "/",
   };

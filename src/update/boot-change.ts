@@ -1,3 +1,5 @@
+import type { ManifestEntry } from "../image/manifest.js";
+
 /** rsync `--out-format=%i %n` lines → the paths (relative to /) that changed or were deleted. */
 export function changedPaths(output: string): { changed: string[]; deleted: string[] } {
   const changed: string[] = [];
@@ -29,16 +31,7 @@ export function bootTrees(espMountPoint: string | undefined): string[] {
   return ["boot", ...(esp && esp !== "boot" && !esp.startsWith("boot/") ? [esp] : [])];
 }
 
-interface BootEntry {
-  readonly path: string;
-  readonly type: string;
-  readonly mode: string;
-  readonly uid: number;
-  readonly gid: number;
-  readonly size: number;
-  readonly sha256?: string;
-  readonly target?: string;
-}
+type BootEntry = Pick<ManifestEntry, "path" | "type" | "mode" | "uid" | "gid" | "size" | "sha256" | "target">;
 
 /** Whether two image versions differ anywhere under the boot trees (manifest paths are relative to /). */
 export function bootTreesDiffer(older: readonly BootEntry[], newer: readonly BootEntry[], trees: readonly string[]): boolean {

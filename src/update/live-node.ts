@@ -57,11 +57,6 @@ export function exactPathExcludes(nodePaths: readonly string[]): string[] {
   return [...new Set(nodePaths.map((file) => `/${escapeRsyncPattern(file.replace(/^\/+/, ""))}`))];
 }
 
-/** The image layout's ESP mount point, if it has one. */
-export function layoutEsp(layout: Layout): string | undefined {
-  return layout.filesystems.find((fs) => fs.fs === "vfat" && /^\/(boot(\/efi)?|efi)$/.test(fs.mp))?.mp;
-}
-
 /** Protect rules for the directories holding those paths, so a delta does not try to delete them. */
 export function ancestorProtects(nodePaths: readonly string[]): string[] {
   const dirs = new Set<string>();

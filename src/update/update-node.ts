@@ -13,12 +13,12 @@ import type { ImageRepository } from "../image/repository.js";
 import { findPostscript } from "../install/service.js";
 import { resolveNodeTarget, type NodeTarget } from "../install/resolve.js";
 import type { Attributes } from "../objects/schema.js";
-import { nodeEnvironment } from "../plan/environment.js";
+import { espMountPoint, nodeEnvironment } from "../plan/environment.js";
 import type { Store } from "../store/store.js";
 import { bootTrees, bootTreesDiffer, changedPaths, touchesBoot } from "./boot-change.js";
 import { readManifest } from "../image/manifest.js";
 import { keepList } from "./keep.js";
-import { layoutEsp, nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects, type NodeProbe } from "./live-node.js";
+import { nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects, type NodeProbe } from "./live-node.js";
 import type { UpdateStep } from "./steps.js";
 import { destinationDirectory, parseSynclist, type SyncEntry } from "./synclist.js";
 import { uuidMapBetween } from "./uuid-map.js";
@@ -62,7 +62,6 @@ export interface UpdateOutcome {
 interface Connection {
   readonly session: SshSession;
   readonly target: SshTarget;
-  readonly hostKey: string;
 }
 
 /** Everything one node's update does, in the order of its steps; throws a typed error on the first failure. */
@@ -125,7 +124,7 @@ async function connect(node: string, attributes: Attributes, repin: boolean, dep
     deps.store.addEvent({ kind: "hostkey-repinned", node, message: `host key ${hostKeyFingerprint(pinned)} replaced by ${hostKeyFingerprint(session.hostKey)}` });
     deps.report(`host key changed from ${hostKeyFingerprint(pinned)} to ${hostKeyFingerprint(session.hostKey)}: pinned the new one (-k)`);
   }
-  return { session, target, hostKey: session.hostKey };
+  return { session, target };
 }
 
 async function remote(connection: Connection, node: string, what: string, command: string, stdin?: string | Buffer): Promise<string> {
@@ -161,7 +160,7 @@ async function probeNode(connection: Connection, node: string, deps: UpdateDeps)
 async function pushWithRsync(connection: Connection, flags: readonly string[], sources: readonly string[], destination: string, deps: UpdateDeps, what: string): Promise<{ changed: string[]; deleted: string[] }> {
   let output = "";
   const result = await run("rsync", [...flags, "--protect-args", `--rsh=${deps.rshProgram}`, "--out-format=%i %n%L", ...sources, `${connection.target.host}:${destination}`], {
-    env: rshEnvironmentFor(connection.target, deps.privateKeyFile, connection.hostKey),
+    env: rshEnvironmentFor(connection.target, deps.privateKeyFile, connection.session.hostKey),
     signal: deps.signal,
     onStdout: (chunk) => (output += chunk),
   });
@@ -180,7 +179,7 @@ async function readSynclist(target: NodeTarget, deps: UpdateDeps): Promise<{ fil
   const named = osimage["synclist"];
   const file = named ? path.resolve(deps.home.home, named) : path.join(deps.repository.dir, `${target.image.name}.synclist`);
   if (!named && !existsSync(file)) return undefined;
-  const text = await readFile(file, "utf8").catch(() => {
+  const text = await deps.readShared(file).catch(() => {
     throw new SyscloneError("BAD_SYNCLIST", `cannot read the synclist ${file} of osimage ${target.image.name}`, { hint: `fix the path: chdef -t osimage ${target.image.name} synclist=FILE` });
   });
   const entries = parseSynclist(text, file);
@@ -275,7 +274,7 @@ async function updateSoftware(connection: Connection, target: NodeTarget, probe:
   ];
   const protects = ancestorProtects([...overrideFiles, ...syncedFiles, ...keep.filter((p) => p.endsWith("/*"))]);
   const filters = [...excludes.map((pattern) => `--exclude=${pattern}`), ...protects.map((rule) => `--filter=${rule}`)];
-  const esp = layoutEsp(target.layout);
+  const esp = espMountPoint(target.layout.filesystems);
   const trees = bootTrees(esp);
   const previous = /^\d+$/.test(attributes["imageversion"] ?? "") ? Number(attributes["imageversion"]) : undefined;
   const describeBefore = previous === undefined ? "an unrecorded version" : `v${previous}`;
@@ -344,7 +343,7 @@ async function runPostscripts(connection: Connection, target: NodeTarget, attrib
     probeScript: await deps.readShared(agentPath(path.join("update", "probe.sh"))),
     environment: liveEnvironment(target, deps.serverHost, uuidMap),
     definedMacs: (attributes["mac"] ?? "").split(",").filter((m) => m !== ""),
-    layoutEsp: layoutEsp(target.layout) ?? "",
+    layoutEsp: espMountPoint(target.layout.filesystems) ?? "",
     scripts,
     delimiter: chooseDelimiter(scripts, () => randomBytes(9).toString("hex")),
   });

@@ -34,3 +34,11 @@ export async function cliOk(home: string, command: string, ...args: string[]): P
   expect(result.code, `${command} ${args.join(" ")}: ${result.stderr}`).toBe(0);
   return result.stdout;
 }
+
+/** A fresh per-boot token for a node, as `sysclone bootargs` hands it out. */
+export async function bootToken(home: string, node: string, serverUrl: string): Promise<string> {
+  const line = await cliOk(home, "sysclone", "bootargs", node, "--url", serverUrl);
+  const token = /sysclone\.token=(\S+)/.exec(line)?.[1];
+  expect(token, line).toBeDefined();
+  return token ?? "";
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGoldenClient, type GoldenClient } from "../../src/demo/golden-client.js";
 import { createProvisioningNetwork, type ProvisioningNetwork, type VirtualNode } from "../../src/demo/virtual-nodes.js";
 import { run } from "../../src/exec/runner.js";
-import { cliOk, runCli } from "../helpers/cli.js";
+import { bootToken, cliOk, runCli } from "../helpers/cli.js";
 import { changedFiles } from "../helpers/tree-diff.js";
 import { populateFidelityTree } from "../helpers/fidelity-tree.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
@@ -21,12 +21,7 @@ const rsyncPort = 18873;
 
 const cli = (command: string, ...args: string[]): Promise<string> => cliOk(home, command, ...args);
 
-async function tokenFor(node: string): Promise<string> {
-  const line = (await cli("sysclone", "bootargs", node, "--url", server.url)).trim();
-  const token = /sysclone\.token=(\S+)/.exec(line)?.[1];
-  expect(token).toBeDefined();
-  return token ?? "";
-}
+const tokenFor = (node: string): Promise<string> => bootToken(home, node, server.url);
 
 async function nodestat(node: string): Promise<Record<string, unknown>> {
   const rows = JSON.parse(await cli("nodestat", node, "--json")) as Record<string, unknown>[];

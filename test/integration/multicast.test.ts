@@ -7,7 +7,7 @@ import { populateSystemTree } from "../../src/demo/system-tree.js";
 import { createProvisioningNetwork, type CloneRun, type ProvisioningNetwork, type VirtualNode } from "../../src/demo/virtual-nodes.js";
 import { must } from "../../src/exec/must.js";
 import { run } from "../../src/exec/runner.js";
-import { cliOk } from "../helpers/cli.js";
+import { bootToken, cliOk } from "../helpers/cli.js";
 import { populateFidelityTree } from "../helpers/fidelity-tree.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { changedFiles } from "../helpers/tree-diff.js";
@@ -32,9 +32,7 @@ async function newNodes(n: number): Promise<VirtualNode[]> {
   return nodes;
 }
 
-async function tokenFor(node: string): Promise<string> {
-  return /sysclone\.token=(\S+)/.exec(await cli("sysclone", "bootargs", node, "--url", server.url))?.[1] ?? "";
-}
+const tokenFor = (node: string): Promise<string> => bootToken(home, node, server.url);
 
 /** Tokens first (the server counts the nodes it expects), then every clone at once. */
 async function cloneAll(nodes: readonly VirtualNode[], options: { pathPrefix?: (node: VirtualNode) => string | undefined } = {}): Promise<CloneRun[]> {

@@ -8,7 +8,7 @@ import { createGoldenClient, type GoldenClient } from "../../src/demo/golden-cli
 import { populateSshKit, regenerateHostKey, startNodeSshd, type NodeSshd } from "../../src/demo/live-node.js";
 import { createProvisioningNetwork, type ProvisioningNetwork, type VirtualNode } from "../../src/demo/virtual-nodes.js";
 import { run } from "../../src/exec/runner.js";
-import { cliOk, runCli } from "../helpers/cli.js";
+import { bootToken, cliOk, runCli } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { populateSystemTree } from "../../src/demo/system-tree.js";
 import { changedFiles } from "../helpers/tree-diff.js";
@@ -100,11 +100,10 @@ beforeAll(async () => {
   server = await startServe(home, net.serverAddress, 18480, 19073);
   // Ten and more nodes: each cloned by the clone engine's virtual node, then living on with its own sshd.
   const vnodes = await Promise.all(Array.from({ length: nodeCount }, (_, i) => net.addNode(nodeName(i + 1))));
-  for (const [i, vnode] of vnodes.entries()) {
+  for (const vnode of vnodes) {
     await cli("mkdef", "-t", "node", vnode.name, "groups=compute", `osimage=${image}`, `ip=${vnode.address}`, `mac=${vnode.mac}`, "nicmode=dhcp", `hostname=${vnode.name}.cluster`, "finalaction=none");
-    void i;
   }
-  const tokens = await Promise.all(vnodes.map(async (v) => /sysclone\.token=(\S+)/.exec(await cli("sysclone", "bootargs", v.name, "--url", server.url))?.[1] ?? ""));
+  const tokens = await Promise.all(vnodes.map((v) => bootToken(home, v.name, server.url)));
   const clones = await Promise.all(vnodes.map((v, i) => v.clone({ server: server.url, token: tokens[i] ?? "" })));
   for (const [i, result] of clones.entries()) expect(result.code, `${vnodes[i]?.name}: ${result.stderr}\n${result.log}`).toBe(0);
   await server.stop();

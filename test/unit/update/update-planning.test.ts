@@ -96,13 +96,13 @@ describe("delta outcome", () => {
     expect(bootTrees("/boot/efi")).toEqual(["boot"]);
     expect(bootTrees("/efi")).toEqual(["boot", "efi"]);
     const v1 = [
-      { path: "/etc/motd", type: "f", mode: "0644", uid: 0, gid: 0, size: 3, sha256: "a" },
-      { path: "/boot/grub/grub.cfg", type: "f", mode: "0644", uid: 0, gid: 0, size: 10, sha256: "b" },
+      { path: "/etc/motd", type: "f" as const, mode: "0644", uid: 0, gid: 0, size: 3, sha256: "a" },
+      { path: "/boot/grub/grub.cfg", type: "f" as const, mode: "0644", uid: 0, gid: 0, size: 10, sha256: "b" },
     ];
     const motdOnly = [{ ...v1[0]!, sha256: "c" }, v1[1]!];
     expect(bootTreesDiffer(v1, motdOnly, ["boot"])).toBe(false);
     expect(bootTreesDiffer(v1, [v1[0]!, { ...v1[1]!, sha256: "d" }], ["boot"])).toBe(true);
-    expect(bootTreesDiffer(v1, [...v1, { path: "/efi/EFI/x", type: "f", mode: "0644", uid: 0, gid: 0, size: 1, sha256: "e" }], ["boot", "efi"])).toBe(true);
+    expect(bootTreesDiffer(v1, [...v1, { path: "/efi/EFI/x", type: "f" as const, mode: "0644", uid: 0, gid: 0, size: 1, sha256: "e" }], ["boot", "efi"])).toBe(true);
     expect(bootTreesDiffer(v1, [v1[0]!], ["boot"])).toBe(true);
   });
 
