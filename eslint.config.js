@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "images/**", "bin/**", "eslint.config.js", "var/**"] },
+  { ignores: ["dist/**", "node_modules/**", "images/**", "bin/**", "eslint.config.js", "var/**", "test/fixtures/cache/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

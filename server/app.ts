@@ -3,6 +3,7 @@ import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-
 import { errorCatalog, isSyscloneError } from "../src/errors/errors.js";
 import type { InstallDeps } from "../src/install/service.js";
 import { bootRoutes } from "./routes/boot.js";
+import { firstbootRoutes } from "./routes/firstboot.js";
 import { installRoutes } from "./routes/install.js";
 
 export interface ServerOptions {
@@ -25,5 +26,6 @@ export async function buildServer(deps: InstallDeps, options: ServerOptions = {}
   });
   await app.register(installRoutes, { prefix: "/install", deps });
   await app.register(bootRoutes, { deps });
+  await app.register(firstbootRoutes, { prefix: "/firstboot", deps });
   return app;
 }

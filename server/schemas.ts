@@ -103,3 +103,14 @@ export const okResponse = {
   properties: { ok: { type: "boolean" } },
   required: ["ok"],
 } as const;
+
+export const bootedBody = {
+  type: "object",
+  properties: {
+    hostname: { type: "string", minLength: 1, maxLength: 253 },
+    addresses: { type: "array", maxItems: 64, items: { type: "string", maxLength: 64 } },
+    kernel: { type: "string", maxLength: 128 },
+  },
+  required: ["hostname"],
+  additionalProperties: false,
+} as const;

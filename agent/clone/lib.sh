@@ -42,7 +42,7 @@ sc_phase_percent() {
 	case "$1" in
 	check) echo 1 ;; partition) echo 3 ;; mkfs) echo 6 ;; mount) echo 9 ;; pull) echo 10 ;;
 	repair) echo 80 ;; verify) echo 85 ;; overrides) echo 92 ;; fstab) echo 93 ;; postscripts) echo 94 ;;
-	unmount) echo 98 ;; *) echo 0 ;;
+	firstboot) echo 97 ;; unmount) echo 98 ;; *) echo 0 ;;
 	esac
 }
 
@@ -274,6 +274,29 @@ sc_postscript() {
 	SC_FAIL_DETAIL="postscript $name exited $rc: $(tail -n 5 "$out" | tr '\n' ' ')"
 	sc_unbind_system "${SC_ROOT:-/a}" 2>/dev/null || true
 	return "$rc"
+}
+
+# Put the first-boot report into the clone: its single-use credential, the reporter and its
+# systemd unit. Best effort: a clone that cannot report still boots.
+sc_firstboot() {
+	root=${1%/}
+	kit=$(dirname "$SC_LIB")/firstboot
+	if ! token=$(wget -q -O - --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+		--post-data '{}' "$SC_SERVER/install/$SC_NODE/firstboot"); then
+		sc_log "the server gave no first-boot credential: this clone will not report its first boot"
+		return 0
+	fi
+	mkdir -p "$root/var/lib/sysclone" "$root/usr/local/sbin"
+	(umask 077 && printf 'SERVER=%s\nNODE=%s\nTOKEN=%s\n' "$SC_SERVER" "$SC_NODE" "$token" >"$root/var/lib/sysclone/firstboot")
+	cp "$kit/sysclone-firstboot" "$root/usr/local/sbin/sysclone-firstboot"
+	chmod 0755 "$root/usr/local/sbin/sysclone-firstboot"
+	if [ -d "$root/etc/systemd/system" ]; then
+		cp "$kit/sysclone-firstboot.service" "$root/etc/systemd/system/"
+		mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+		ln -sf ../sysclone-firstboot.service "$root/etc/systemd/system/multi-user.target.wants/sysclone-firstboot.service"
+	else
+		sc_log "the image has no systemd: run /usr/local/sbin/sysclone-firstboot at boot to report it"
+	fi
 }
 
 sc_finish() {

@@ -12,6 +12,7 @@ import {
   recordProgress,
   type InstallDeps,
 } from "../../src/install/service.js";
+import { issueFirstbootToken } from "../../src/install/firstboot.js";
 import { verifyList } from "../../src/install/verify-list.js";
 import { streamArchive } from "../../src/exec/archive.js";
 import type { InstallRecord } from "../../src/store/installs.js";
@@ -53,6 +54,10 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
     const answer = joinMulticast(deps, installOf(request));
     return reply.type("text/plain").header("cache-control", "no-store").send(renderMulticastAnswer(answer));
   });
+
+  app.post("/:node/firstboot", { schema: { params: nodeParams, headers: tokenHeaders } }, (request, reply) =>
+    reply.type("text/plain").header("cache-control", "no-store").send(`${issueFirstbootToken(deps.store, installOf(request))}\n`),
+  );
 
   app.post("/:node/progress", { schema: { params: nodeParams, headers: tokenHeaders, body: progressBody, response: { 200: okResponse } } }, (request) => {
     recordProgress(deps.store, installOf(request), request.body);

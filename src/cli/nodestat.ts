@@ -21,6 +21,7 @@ export const nodestat: Command = {
         percent: node["percent"] === "" || node["percent"] === undefined ? undefined : Number(node["percent"]),
         bytes: node["bytes"] === "" || node["bytes"] === undefined ? undefined : Number(node["bytes"]),
         lastError: node["lasterror"] ?? "",
+        ...(node["bootedat"] ? { bootedAt: node["bootedat"] } : {}),
         ...(node["mcastsession"] ? {
           multicast: {
             session: node["mcastsession"],
@@ -39,7 +40,8 @@ export const nodestat: Command = {
       const mcast = row.multicast
         ? `; multicast ${row.multicast.session}${row.multicast.rateBytesPerSecond ? ` at ${formatBytes(row.multicast.rateBytesPerSecond)}/s` : ""}${row.multicast.retransmits ? `, retransmits ${row.multicast.retransmits}` : ""}`
         : "";
-      deps.out.line(`${row.node}: ${row.state}${progress ? ` (${progress})` : ""}${mcast}${row.lastError ? ` — ${row.lastError}` : ""}`);
+      const booted = row.state === "booted" && row.bootedAt ? ` at ${row.bootedAt}` : "";
+      deps.out.line(`${row.node}: ${row.state}${booted}${progress ? ` (${progress})` : ""}${mcast}${row.lastError ? ` — ${row.lastError}` : ""}`);
     }
     return Promise.resolve(0);
   },

@@ -89,6 +89,7 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "mcastrate", kind: "text", description: "bytes per second the last multicast receive ran at", readOnly: true },
     { name: "mcastretransmits", kind: "text", description: "retransmitted slices of the node's last multicast session", readOnly: true },
     { name: "imageversion", kind: "text", description: "osimage version the node runs (set by the clone and by updatenode -S)", readOnly: true },
+    { name: "bootedat", kind: "text", description: "when the clone's first boot from its own disk reported in", readOnly: true },
   ],
   group: [
     { name: "priority", kind: "integer", description: "override priority (lower wins)", defaultValue: "50", normalise: integerBetween(0, 1_000_000) },

@@ -136,6 +136,7 @@ export function renderPlan(plan: ClonePlan): string {
     "trap 'sc_exit_trap $?' EXIT",
     shellCommand(["sc_begin", plan.node, plan.osimage, String(plan.version)]),
   ];
-  const body = [...(plan.target === "disks" ? diskSteps(plan) : ["", shellCommand(["mkdir", "-p", plan.root])]), ...copySteps(plan), ...postscriptSteps(plan), ...unmountSteps(plan)];
+  const firstboot = ["", "sc_step firstboot 'set up the first-boot report'", shellCommand(["sc_firstboot", plan.root])];
+  const body = [...(plan.target === "disks" ? diskSteps(plan) : ["", shellCommand(["mkdir", "-p", plan.root])]), ...copySteps(plan), ...postscriptSteps(plan), ...firstboot, ...unmountSteps(plan)];
   return `${[...header, ...body, "", shellCommand(["sc_finish", plan.finalAction]), ""].join("\n")}`;
 }

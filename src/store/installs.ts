@@ -14,6 +14,8 @@ export interface InstallRecord {
   readonly inventory: string;
   readonly plan: string;
   readonly script: string;
+  /** sha256 of the single-use credential the clone's first boot reports `booted` with; empty once used. */
+  readonly firstbootSha256: string;
 }
 
 /** Installs: one row per boot token. A token is live while its install is issued or planned. */
@@ -49,6 +51,11 @@ export class InstallTable {
       .run(fields.osimage, fields.version, fields.inventory, fields.plan, fields.script, new Date().toISOString(), id);
   }
 
+  /** The first-boot credential of an install; a new one replaces the old. */
+  setFirstboot(id: number, sha256: string): void {
+    this.db.prepare("UPDATE installs SET firstboot_sha256 = ?, updated_at = ? WHERE id = ?").run(sha256, new Date().toISOString(), id);
+  }
+
   end(id: number, state: "finished" | "failed" | "revoked"): void {
     this.db.prepare("UPDATE installs SET state = ?, updated_at = ? WHERE id = ?").run(state, new Date().toISOString(), id);
   }
@@ -67,5 +74,6 @@ function toRecord(row: Record<string, string | number>): InstallRecord {
     inventory: String(row["inventory"]),
     plan: String(row["plan"]),
     script: String(row["script"]),
+    firstbootSha256: String(row["firstboot_sha256"] ?? ""),
   };
 }

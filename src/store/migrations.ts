@@ -121,4 +121,11 @@ export const migrations: readonly { version: number; sql: string }[] = [
       ALTER TABLE osimages ADD COLUMN mcastrate TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 5,
+    sql: `
+      ALTER TABLE installs ADD COLUMN firstboot_sha256 TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN bootedat TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

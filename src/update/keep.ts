@@ -29,6 +29,9 @@ export const defaultKeepList: readonly string[] = [
   "/var/log/*",
   "/var/spool/*",
   "/var/lib/sysclone/*",
+  "/usr/local/sbin/sysclone-firstboot",
+  "/etc/systemd/system/sysclone-firstboot.service",
+  "/etc/systemd/system/multi-user.target.wants/sysclone-firstboot.service",
 ];
 
 /** The default list, then the image's and the node's own `keep` attributes. */

@@ -181,7 +181,7 @@ describe("a VM booted into the clone initrd clones itself from the server", () =
         expect(await readFile(path.join(mnt, "etc", "hostname"), "utf8")).toBe("vm01\n");
         const source = path.join(home, "images", image, "current", "root");
         const changed = await changedFiles(source, mnt, ["/boot/efi/*", "/srv/data/*", "/srv/logs/*", "/home/*", "/opt/*", "/var/*", "/lost+found"]);
-        expect(changed).toEqual(["etc/fstab", "etc/hostname", "etc/hosts", "etc/machine-id", "etc/network/interfaces", "etc/network/interfaces.golden"]);
+        expect(changed).toEqual(["etc/fstab", "etc/hostname", "etc/hosts", "etc/machine-id", "etc/network/interfaces", "etc/network/interfaces.golden", "usr/local/sbin/sysclone-firstboot"]);
       } finally {
         await run("umount", [mnt]);
       }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,7 +80,7 @@ describe("virtual nodes clone into directories through the real server and rsync
 
     for (const [i, node] of nodes.entries()) {
       const changed = await differences(node.target);
-      const expected = ["etc/group-only", "etc/hostname", "etc/hosts", "etc/machine-id", "etc/motd", "etc/network/interfaces", "etc/network/interfaces.golden", "etc/stamp"];
+      const expected = ["etc/group-only", "etc/hostname", "etc/hosts", "etc/machine-id", "etc/motd", "etc/network/interfaces", "etc/network/interfaces.golden", "etc/stamp", "usr/local/sbin/sysclone-firstboot", "var/lib/sysclone/firstboot"];
       expect(changed, node.name).toEqual(expected);
       const root = node.target;
       expect(await readFile(path.join(root, "etc", "motd"), "utf8")).toBe(node.name === "vn01" ? "node motd\n" : "group motd\n");
@@ -108,7 +108,7 @@ describe("virtual nodes clone into directories through the real server and rsync
       const result = await node.clone({ server: server.url, token: await tokenFor("vn07") });
       expect(result.code, `${result.stderr}\n${result.log}`).toBe(0);
       expect(result.log).toContain("== repair:");
-      expect(await differences(node.target)).toEqual(["etc/group-only", "etc/hostname", "etc/hosts", "etc/machine-id", "etc/motd", "etc/network/interfaces", "etc/network/interfaces.golden", "etc/stamp"]);
+      expect(await differences(node.target)).toEqual(["etc/group-only", "etc/hostname", "etc/hosts", "etc/machine-id", "etc/motd", "etc/network/interfaces", "etc/network/interfaces.golden", "etc/stamp", "usr/local/sbin/sysclone-firstboot", "var/lib/sysclone/firstboot"]);
     } finally {
       await cli("chdef", "-t", "osimage", image, "transport=rsync");
     }
@@ -130,6 +130,34 @@ describe("virtual nodes clone into directories through the real server and rsync
     const tooFew = await runCli(home, "sysclone", ["plan", "vn01", "--disk-size", "1G"]);
     expect(tooFew.code).toBe(41);
     expect(tooFew.stderr).toContain("needs 2 disk(s)");
+  });
+
+  it("the clone's first boot reports booted once, with the credential its install wrote, and nodestat shows it", async () => {
+    const node = await net.addNode("vn08");
+    await defineNode("vn08", node, 8);
+    expect((await node.clone({ server: server.url, token: await tokenFor("vn08") })).code).toBe(0);
+    const state = path.join(node.target, "var", "lib", "sysclone");
+    const credential = await readFile(path.join(state, "firstboot"), "utf8");
+    expect(credential).toMatch(new RegExp(`^SERVER=${server.url}\nNODE=vn08\nTOKEN=[A-Za-z0-9_-]{43}\n$`));
+    expect((await stat(path.join(state, "firstboot"))).mode & 0o777).toBe(0o600);
+    // The clone's own reporter, run as its first boot would: in the node's network, under its own host name, with bash alone (no curl or wget on PATH).
+    const report = () =>
+      run("ip", ["netns", "exec", node.namespace, "unshare", "--uts", "sh", "-c", 'hostname vn08 && exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SYSCLONE_STATE_DIR="$0" SYSCLONE_FIRSTBOOT_TIMEOUT=20 /bin/bash "$1"', state, path.join(node.target, "usr", "local", "sbin", "sysclone-firstboot")]);
+    await writeFile(path.join(state, "saved"), credential);
+    const first = await report();
+    expect(first.exitCode, first.stderrTail + first.stdoutTail).toBe(0);
+    expect(first.stdoutTail).toContain(`reported booted to ${server.url} as vn08`);
+    expect(await nodestat("vn08")).toMatchObject({ state: "booted" });
+    expect((await nodestat("vn08"))["bootedAt"]).toMatch(/^\d{4}-/);
+    const lsdef = await cli("lsdef", "vn08");
+    expect(lsdef).toMatch(/bootedat=\d{4}-/);
+    // The credential is used up: the same one again is refused, and the reporter stops rather than retrying for ever.
+    await writeFile(path.join(state, "firstboot"), credential, { mode: 0o600 });
+    const again = await report();
+    expect(again.exitCode).toBe(1);
+    expect(again.stdoutTail).toContain("the server refused the report (HTTP 403)");
+    const forged = await fetch(`${server.url}/firstboot/vn08`, { method: "POST", headers: { authorization: `Bearer ${"B".repeat(43)}`, "content-type": "application/json" }, body: JSON.stringify({ hostname: "vn08" }) });
+    expect(forged.status).toBe(403);
   });
 
   it("refuses a token that was already used, and a made-up one", async () => {

@@ -7,7 +7,7 @@ import type { InstallRecord } from "../../../src/store/installs.js";
 const key = Buffer.alloc(32, 7);
 
 function install(node: string, state: InstallRecord["state"], plan: object | undefined, id = 1): InstallRecord {
-  return { id, node, tokenSha256: `hash-${node}`, state, osimage: "rocky9", version: 3, issuedAt: "", updatedAt: "", inventory: "", plan: plan ? JSON.stringify(plan) : "", script: "" };
+  return { id, node, tokenSha256: `hash-${node}`, state, osimage: "rocky9", version: 3, issuedAt: "", updatedAt: "", inventory: "", plan: plan ? JSON.stringify(plan) : "", script: "", firstbootSha256: "" };
 }
 
 const plan = (node: string, overrides: { scope: string; name: string }[], postscripts: string[]) => ({
