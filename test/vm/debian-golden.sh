@@ -43,7 +43,7 @@ GRUB_DISABLE_OS_PROBER=true
 EOF
 sed -i 's/ens3/eth0/' "$root/etc/network/interfaces"
 printf 'PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n' >"$root/etc/ssh/sshd_config.d/sysclone.conf"
-mkdir -p -m 700 "$root/root/.ssh"
+install -d -m 700 "$root/root/.ssh"
 : >"$root/etc/machine-id"
 rm -f "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*_Packages
 # A VM needs no drivers for GPUs, cameras, Wi-Fi, InfiniBand or sound: dropping them halves the
