@@ -4,12 +4,13 @@ import { SupervisedDaemon } from "../src/exec/daemon.js";
 import { writeFileAtomically } from "../src/fs/atomic.js";
 import { run } from "../src/exec/runner.js";
 import { SyscloneError } from "../src/errors/errors.js";
-import { dhcpHostsOf, renderDhcpHosts, renderDnsmasqConfig } from "../src/netboot/dnsmasq-config.js";
+import { dhcpHostsOf, renderDhcpHosts, renderDnsmasqConfig, type DhcpMode } from "../src/netboot/dnsmasq-config.js";
 import type { Store } from "../src/store/store.js";
 
 export interface DnsmasqOptions {
   readonly dir: string;
   readonly interface: string;
+  readonly mode: DhcpMode;
   readonly range: string;
   readonly serverUrl: string;
   /** Where Debian's ipxe package puts undionly.kpxe and ipxe.efi. */
@@ -49,12 +50,14 @@ export class DnsmasqSupervisor {
     await chmod(this.options.dir, 0o755);
     await chmod(files.tftp, 0o755);
     for (const binary of ["undionly.kpxe", "ipxe.efi"]) await copyFile(path.join(this.options.ipxeDir, binary), path.join(files.tftp, binary));
+    // A proxy-DHCP menu entry names the BIOS loader by basename; the firmware asks for basename.0.
+    await copyFile(path.join(this.options.ipxeDir, "undionly.kpxe"), path.join(files.tftp, "undionly.0"));
     await this.writeHosts();
     let config: string;
     try {
-      config = renderDnsmasqConfig({ interface: this.options.interface, range: this.options.range, serverUrl: this.options.serverUrl, tftpRoot: files.tftp, hostsFile: files.hosts, leaseFile: files.leases, pidFile: files.pid });
+      config = renderDnsmasqConfig({ interface: this.options.interface, mode: this.options.mode, range: this.options.range, serverUrl: this.options.serverUrl, tftpRoot: files.tftp, hostsFile: files.hosts, leaseFile: files.leases, pidFile: files.pid });
     } catch (error) {
-      throw new SyscloneError("DNSMASQ_CONFIG_REJECTED", (error as Error).message, { hint: "check --dhcp-interface and --dhcp-range" });
+      throw new SyscloneError("DNSMASQ_CONFIG_REJECTED", (error as Error).message, { hint: "check --dhcp-interface and --dhcp-range (full: START,END[,NETMASK]; proxy: the subnet's address)" });
     }
     await writeFile(files.config, config, { mode: 0o644 });
     const test = await run("dnsmasq", ["--test", `--conf-file=${files.config}`]);

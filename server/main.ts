@@ -10,6 +10,7 @@ import type { InstallDeps } from "../src/install/service.js";
 import type { Store } from "../src/store/store.js";
 import { buildServer } from "./app.js";
 import { DnsmasqSupervisor } from "./dnsmasq.js";
+import type { DhcpMode } from "../src/netboot/dnsmasq-config.js";
 import { RsyncdSupervisor } from "./rsyncd.js";
 
 export interface ServeOptions {
@@ -26,7 +27,9 @@ export interface ServeOptions {
   readonly log: (line: string) => void;
   readonly logRequests?: boolean;
   /** Run dnsmasq for DHCP (full, on this interface and range) and TFTP of iPXE. */
-  readonly dhcp?: { readonly interface: string; readonly range: string };
+  readonly dhcp?: { readonly interface: string; readonly mode: DhcpMode; readonly range: string };
+  /** Seconds an unknown or unservable machine waits before it asks /boot again. */
+  readonly retrySeconds?: number;
   /** First UDP port of multicast sessions (each uses two); default 9000. */
   readonly multicastPortbase?: number;
 }
@@ -64,6 +67,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // whatever the permissions of the directories above SYSCLONE_HOME.
       dir: path.join("/run", "sysclone", `dnsmasq-${createHash("sha256").update(options.home.home).digest("hex").slice(0, 12)}`),
       interface: options.dhcp.interface,
+      mode: options.dhcp.mode,
       range: options.dhcp.range,
       serverUrl: options.url,
       ipxeDir: "/usr/lib/ipxe",
@@ -99,6 +103,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     serverKey,
     postscriptDirs,
     onInstallsChanged: () => rsyncd.reconfigure(),
+    ...(options.retrySeconds !== undefined ? { retrySeconds: options.retrySeconds } : {}),
   };
   const app = await buildServer(deps, { logger: options.logRequests ?? false });
   try {

@@ -40,7 +40,7 @@ sc_ship_log() {
 
 sc_phase_percent() {
 	case "$1" in
-	check) echo 1 ;; partition) echo 3 ;; mkfs) echo 6 ;; mount) echo 9 ;; pull) echo 10 ;;
+	check) echo 1 ;; wipe) echo 2 ;; partition) echo 3 ;; mkfs) echo 6 ;; mount) echo 9 ;; pull) echo 10 ;;
 	repair) echo 80 ;; verify) echo 85 ;; overrides) echo 92 ;; fstab) echo 93 ;; postscripts) echo 94 ;;
 	firstboot) echo 97 ;; unmount) echo 98 ;; *) echo 0 ;;
 	esac
@@ -242,6 +242,28 @@ sc_pull_multicast() {
 	sc_log "$message"
 	sc_post progress "{\"phase\":\"pull\",\"bytes\":$bytes,\"session\":\"$(sc_json_string "$session")\",\"rate\":$rate,\"message\":\"$(sc_json_string "$message")\"}" || true
 	return 0
+}
+
+# Let go of what the old system assembled from these disks (LVM, RAID), so they can be erased.
+sc_release_storage() {
+	if command -v vgchange >/dev/null 2>&1; then vgchange -a n >/dev/null 2>&1 || true; fi
+	if command -v mdadm >/dev/null 2>&1; then mdadm --stop --scan >/dev/null 2>&1 || true; fi
+}
+
+# Erase a whole disk: every signature on its partitions and itself, then its blocks (discard where
+# the disk supports it, else zeros over the first and last MiB, where tables and metadata live).
+sc_wipe_disk() {
+	name=${1##*/}
+	for part in /sys/block/"$name"/"$name"*; do
+		[ -e "$part" ] && wipefs -a -q "/dev/${part##*/}" 2>/dev/null
+	done
+	wipefs -a -q "$1"
+	if ! blkdiscard -f "$1" 2>/dev/null; then
+		sectors=$(cat "/sys/block/$name/size")
+		dd if=/dev/zero of="$1" bs=1M count=1 conv=fsync 2>/dev/null
+		dd if=/dev/zero of="$1" bs=512 seek=$((sectors - 2048)) count=2048 conv=fsync 2>/dev/null
+	fi
+	sc_log "wiped $1"
 }
 
 sc_bind_system() {

@@ -8,7 +8,7 @@ import { checkoutRoot } from "../../src/config/paths.js";
 import { SyscloneError } from "../../src/errors/errors.js";
 import type { InstallDeps } from "../../src/install/service.js";
 
-const templateNames: readonly (BootTemplate | "boot")[] = ["boot", "install", "local", "discovered", "conflict", "problem"];
+const templateNames: readonly (BootTemplate | "boot")[] = ["boot", "install", "shell", "local", "discovered", "conflict", "problem"];
 
 export async function loadBootTemplates(): Promise<Record<string, string>> {
   const dir = path.join(checkoutRoot(), "server", "templates");
@@ -44,7 +44,7 @@ export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Ins
 
   app.get("/boot", { schema: { querystring: bootQuery } }, (request, reply) => {
     const query = request.query;
-    const answer = answerBoot(deps.store, deps.repository, deps.serverUrl, {
+    const answer = answerBoot(deps, {
       macs: (query.mac ?? "").split(/[\s,]+/).filter((m) => m !== ""),
       ...(query.uuid !== undefined ? { uuid: query.uuid } : {}),
       ...(query.serial !== undefined ? { serial: query.serial } : {}),

@@ -5,17 +5,25 @@ import { osimageOf } from "../install/resolve.js";
 import { issueInstallToken } from "../install/service.js";
 import { defaults } from "../objects/schema.js";
 import type { Store } from "../store/store.js";
+import { isInstallDestiny } from "./destiny.js";
 import { discoveredName, identify, normaliseMac, usableSerial, usableUuid, type BootReport, type KnownMachine } from "./identity.js";
 
-export type BootTemplate = "install" | "local" | "discovered" | "conflict" | "problem";
+export type BootTemplate = "install" | "shell" | "local" | "discovered" | "conflict" | "problem";
 
 export interface BootAnswer {
   readonly template: BootTemplate;
   readonly data: Record<string, string>;
 }
 
-/** Seconds an unknown or conflicting machine waits before asking again. */
-export const RETRY_SECONDS = "30";
+/** Seconds an unknown or conflicting machine waits before asking again, unless the server says otherwise. */
+export const DEFAULT_RETRY_SECONDS = 30;
+
+export interface BootDeps {
+  readonly store: Store;
+  readonly repository: ImageRepository;
+  readonly serverUrl: string;
+  readonly retrySeconds?: number;
+}
 
 function knownMachines(store: Store): KnownMachine[] {
   return store.listObjects("node").map(({ name, attributes }) => ({
@@ -27,26 +35,45 @@ function knownMachines(store: Store): KnownMachine[] {
   }));
 }
 
+/** The node's osimage when it has a clone kernel and initrd to boot, else the answer that says what is missing. */
+function bootableOsimage(deps: BootDeps, name: string): string | BootAnswer {
+  const { store, repository, serverUrl } = deps;
+  const wait = String(deps.retrySeconds ?? DEFAULT_RETRY_SECONDS);
+  let osimage: string;
+  try {
+    osimage = osimageOf(store, name);
+  } catch {
+    return { template: "problem", data: { server: serverUrl, node: name, message: "no osimage set (nodeset NODE osimage=NAME)", wait } };
+  }
+  if (!existsSync(path.join(repository.imageDir(osimage), "netboot", "initrd.img"))) {
+    store.updateObject("node", name, { lasterror: `osimage ${osimage} has no clone initrd: run sysclone initrd build ${osimage}` });
+    return { template: "problem", data: { server: serverUrl, node: name, message: `osimage ${osimage} has no clone initrd (sysclone initrd build ${osimage})`, wait } };
+  }
+  return osimage;
+}
+
 /** What a PXE-booting machine is told: follows the node's destiny, so PXE-first never reinstalls a finished node. */
-export function answerBoot(store: Store, repository: ImageRepository, serverUrl: string, report: BootReport): BootAnswer {
+export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
+  const { store, repository, serverUrl } = deps;
+  const retry = String(deps.retrySeconds ?? DEFAULT_RETRY_SECONDS);
   const identity = identify(knownMachines(store), report);
   const uuid = usableUuid(report.uuid);
   const serial = usableSerial(report.serial);
   if (identity.kind === "conflict") {
     store.addEvent({ kind: "identity-conflict", message: `a machine (${report.macs.join(" ")}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
-    return { template: "conflict", data: { server: serverUrl, nodes: identity.names.join(", "), wait: RETRY_SECONDS } };
+    return { template: "conflict", data: { server: serverUrl, nodes: identity.names.join(", "), wait: retry } };
   }
   if (identity.kind === "unknown") {
     const name = discoveredName(report);
     const mac = report.macs.map(normaliseMac).find((m) => m !== undefined) ?? "";
-    if (name === undefined) return { template: "problem", data: { server: serverUrl, node: "unknown", message: "no usable MAC address reported", wait: RETRY_SECONDS } };
+    if (name === undefined) return { template: "problem", data: { server: serverUrl, node: "unknown", message: "no usable MAC address reported", wait: retry } };
     const record = { mac, uuid: uuid ?? "", serial: serial ?? "", state: "discovered" };
     if (store.getObject("node", name)) store.updateObject("node", name, record);
     else {
       store.createObject("node", name, { ...defaults("node"), ...record });
       store.addEvent({ kind: "discovered", node: name, message: `unknown machine ${mac}${uuid ? ` uuid ${uuid}` : ""}${serial ? ` serial ${serial}` : ""} recorded` });
     }
-    return { template: "discovered", data: { server: serverUrl, node: name, mac, wait: RETRY_SECONDS } };
+    return { template: "discovered", data: { server: serverUrl, node: name, mac, wait: retry } };
   }
   const { name } = identity;
   for (const stale of identity.stale) {
@@ -55,25 +82,25 @@ export function answerBoot(store: Store, repository: ImageRepository, serverUrl:
   }
   const node = store.requireObject("node", name);
   if (node["state"] === "discovered") {
-    return { template: "discovered", data: { server: serverUrl, node: name, mac: (node["mac"] ?? "").split(",")[0] ?? "", wait: RETRY_SECONDS } };
+    return { template: "discovered", data: { server: serverUrl, node: name, mac: (node["mac"] ?? "").split(",")[0] ?? "", wait: retry } };
   }
   const fill: Record<string, string> = {};
   if (!node["uuid"] && uuid) fill["uuid"] = uuid;
   if (!node["serial"] && serial) fill["serial"] = serial;
   if (Object.keys(fill).length > 0) store.updateObject("node", name, fill);
-  if (node["destiny"] !== "install") {
-    return { template: "local", data: { server: serverUrl, node: name, reason: node["state"] === "installed" ? "installed" : `destiny ${node["destiny"] || "none"}` } };
+  if (node["destiny"] === "shell") {
+    const osimage = bootableOsimage(deps, name);
+    if (typeof osimage !== "string") return osimage;
+    store.addEvent({ kind: "boot", node: name, osimage, message: "PXE boot: maintenance shell" });
+    return { template: "shell", data: { server: serverUrl, node: name, osimage } };
   }
-  let osimage: string;
-  try {
-    osimage = osimageOf(store, name);
-  } catch {
-    return { template: "problem", data: { server: serverUrl, node: name, message: "no osimage set (nodeset NODE osimage=NAME)", wait: RETRY_SECONDS } };
+  if (!isInstallDestiny(node["destiny"])) {
+    const reason = node["state"] === "installed" || node["state"] === "booted" ? node["state"] : `destiny ${node["destiny"] || "none"}`;
+    store.addEvent({ kind: "boot", node: name, message: `PXE boot: local disk (${reason})` });
+    return { template: "local", data: { server: serverUrl, node: name, reason } };
   }
-  if (!existsSync(path.join(repository.imageDir(osimage), "netboot", "initrd.img"))) {
-    store.updateObject("node", name, { lasterror: `osimage ${osimage} has no clone initrd: run sysclone initrd build ${osimage}` });
-    return { template: "problem", data: { server: serverUrl, node: name, message: `osimage ${osimage} has no clone initrd (sysclone initrd build ${osimage})`, wait: RETRY_SECONDS } };
-  }
+  const osimage = bootableOsimage(deps, name);
+  if (typeof osimage !== "string") return osimage;
   const token = issueInstallToken(store, name);
   store.addEvent({ kind: "boot", node: name, osimage, message: `PXE boot: installing ${osimage}` });
   return { template: "install", data: { server: serverUrl, node: name, osimage, token, onfail: "shell" } };

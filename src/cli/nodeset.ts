@@ -1,3 +1,4 @@
+import { parseNodesetAction } from "../boot/destiny.js";
 import { SyscloneError } from "../errors/errors.js";
 import { expandNoderange } from "../noderange/noderange.js";
 import { normaliseAttributes } from "../objects/schema.js";
@@ -7,35 +8,34 @@ import type { Command } from "./command.js";
 
 export const nodeset: Command = {
   name: "nodeset",
-  summary: "set what nodes get on their next boot: an install of an osimage, or the local disk",
-  usage: "nodeset NODERANGE osimage=NAME|install|boot [--json]",
+  summary: "set what nodes get on their next boot: an install of an osimage (optionally after wiping the disks), the local disk, or a maintenance shell",
+  usage: "nodeset NODERANGE osimage=NAME|install|boot|shell|wipe,osimage=NAME [--json]",
   options: {},
-  examples: ["nodeset compute osimage=rocky9", "nodeset n[01-04] boot"],
+  examples: ["nodeset compute osimage=rocky9", "nodeset n[01-04] boot", "nodeset n07 shell", "nodeset n07 wipe,osimage=rocky9"],
   run(args, deps) {
-    const [range, action, ...extra] = args.positionals;
-    if (!range || !action || extra.length > 0) throw new SyscloneError("USAGE", "nodeset takes a noderange and one action", { hint: `usage: ${nodeset.usage}` });
+    const [range, actionText, ...extra] = args.positionals;
+    if (!range || !actionText || extra.length > 0) throw new SyscloneError("USAGE", "nodeset takes a noderange and one action", { hint: `usage: ${nodeset.usage}` });
+    const action = parseNodesetAction(actionText);
     const store = deps.store();
     const nodes = expandNoderange(range, storeNoderangeContext(store));
-    let osimage: string | undefined;
-    if (action.startsWith("osimage=")) {
-      osimage = normaliseAttributes("node", { osimage: action.slice("osimage=".length) })["osimage"];
-      if (!osimage) throw new SyscloneError("USAGE", "osimage= needs a name");
-      store.requireObject("osimage", osimage);
-    } else if (action !== "install" && action !== "boot") {
-      throw new SyscloneError("USAGE", `unknown nodeset action "${action}"`, { hint: `usage: ${nodeset.usage}` });
-    }
+    const osimage = action.osimage === undefined ? undefined : normaliseAttributes("node", { osimage: action.osimage })["osimage"];
+    if (osimage !== undefined) store.requireObject("osimage", osimage);
+    const liveByNode = new Map(store.installs.live().map((install) => [install.node, install]));
     const results = store.transaction(() =>
       nodes.map((node) => {
-        if (action === "boot") {
-          store.updateObject("node", node, { destiny: "boot" });
-          for (const live of store.installs.live()) if (live.node === node) store.installs.end(live.id, "revoked");
-          return { node, destiny: "boot" };
+        if (action.destiny === "boot" || action.destiny === "shell") {
+          store.updateObject("node", node, { destiny: action.destiny });
+          const live = liveByNode.get(node);
+          if (live) store.installs.end(live.id, "revoked");
+          store.addEvent({ kind: "nodeset", node, message: action.destiny === "boot" ? "next boot: local disk" : "next boot: maintenance shell" });
+          return { node, destiny: action.destiny };
         }
         if (osimage !== undefined) store.updateObject("node", node, { osimage });
         const image = osimageOf(store, node);
-        store.updateObject("node", node, { destiny: "install", state: "ready", lasterror: "" });
-        store.addEvent({ kind: "nodeset", node, osimage: image, message: `next boot installs ${image}` });
-        return { node, destiny: `install ${image}` };
+        store.updateObject("node", node, { destiny: action.destiny, state: "ready", lasterror: "" });
+        const what = `${action.destiny === "wipe,install" ? "wipes every disk, then installs" : "installs"} ${image}`;
+        store.addEvent({ kind: "nodeset", node, osimage: image, message: `next boot ${what}` });
+        return { node, destiny: `${action.destiny === "wipe,install" ? "wipe, " : ""}install ${image}` };
       }),
     );
     if (deps.out.json) deps.out.data(results);

@@ -11,7 +11,7 @@ function parseListen(text: string): { host: string; port: number } {
 export const serve: Command = {
   name: "serve",
   summary: "run the management server (install API and rsync daemon) until stopped",
-  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK]] [--mcast-portbase 9000]",
+  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK] | --dhcp-interface IF --proxy-dhcp SUBNET] [--retry-seconds 30] [--mcast-portbase 9000]",
   options: {
     listen: { type: "string" },
     url: { type: "string" },
@@ -19,9 +19,12 @@ export const serve: Command = {
     "max-connections": { type: "string" },
     "dhcp-interface": { type: "string" },
     "dhcp-range": { type: "string" },
+    "proxy-dhcp": { type: "string" },
+    "retry-seconds": { type: "string" },
     "mcast-portbase": { type: "string" },
   },
-  examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --dhcp-range 10.0.0.100,10.0.0.200,255.255.255.0"],
+  examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --dhcp-range 10.0.0.100,10.0.0.200,255.255.255.0",
+    "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --proxy-dhcp 10.0.0.0"],
   async run(args, deps) {
     const { host, port } = parseListen(stringValue(args, "listen") ?? "0.0.0.0:8080");
     const url = stringValue(args, "url") ?? (host === "0.0.0.0" ? undefined : `http://${host}:${port}`);
@@ -30,9 +33,13 @@ export const serve: Command = {
     }
     const dhcpInterface = stringValue(args, "dhcp-interface");
     const dhcpRange = stringValue(args, "dhcp-range");
-    if ((dhcpInterface === undefined) !== (dhcpRange === undefined)) throw new SyscloneError("USAGE", "--dhcp-interface and --dhcp-range go together");
+    const proxySubnet = stringValue(args, "proxy-dhcp");
+    if (dhcpRange !== undefined && proxySubnet !== undefined) throw new SyscloneError("USAGE", "--dhcp-range (full DHCP) and --proxy-dhcp (beside the site's DHCP server) exclude each other");
+    const range = dhcpRange ?? proxySubnet;
+    if ((dhcpInterface === undefined) !== (range === undefined)) throw new SyscloneError("USAGE", "--dhcp-interface goes with --dhcp-range or --proxy-dhcp");
     const server = await startServer({
-      ...(dhcpInterface !== undefined && dhcpRange !== undefined ? { dhcp: { interface: dhcpInterface, range: dhcpRange } } : {}),
+      ...(dhcpInterface !== undefined && range !== undefined ? { dhcp: { interface: dhcpInterface, mode: proxySubnet !== undefined ? "proxy" : "full", range } } : {}),
+      retrySeconds: positiveIntegerOption(args, "retry-seconds", 30),
       home: deps.home,
       store: deps.store(),
       repository: deps.repository,
@@ -45,7 +52,7 @@ export const serve: Command = {
       signal: deps.signal,
       log: (line) => deps.out.line(line),
     });
-    deps.out.line(`serving ${url} (install API) and rsync on port ${stringValue(args, "rsync-port") ?? 8873}${dhcpInterface ? `, DHCP and TFTP on ${dhcpInterface}` : ""}; stop with Ctrl-C`);
+    deps.out.line(`serving ${url} (install API) and rsync on port ${stringValue(args, "rsync-port") ?? 8873}${dhcpInterface ? `, ${proxySubnet !== undefined ? "proxy-DHCP" : "DHCP"} and TFTP on ${dhcpInterface}` : ""}; stop with Ctrl-C`);
     if (!deps.signal.aborted) await new Promise((resolve) => deps.signal.addEventListener("abort", resolve, { once: true }));
     await server.close();
     deps.out.line("stopped");

@@ -72,6 +72,7 @@ export async function resolveNodeTarget(store: Store, repository: ImageRepositor
       ...(node["nameservers"] ? { nameservers: node["nameservers"] } : {}),
       ...(node["nicmode"] ? { nicmode: node["nicmode"] } : {}),
       allowSmaller: node["allowsmaller"] === "yes",
+      wipe: node["destiny"] === "wipe,install",
       finalAction: (node["finalaction"] || "reboot") as PlanNode["finalAction"],
     },
     image: {

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { SyscloneHome } from "../config/paths.js";
+import { isInstallDestiny } from "../boot/destiny.js";
 import { SyscloneError, isSyscloneError } from "../errors/errors.js";
 import type { ImageRepository } from "../image/repository.js";
 import type { ClonePlan, Inventory } from "../plan/model.js";
@@ -27,6 +28,8 @@ export interface InstallDeps {
   readonly newUuid?: () => string;
   /** The udp-sender sessions; without them a multicast node is told to use rsync. */
   readonly multicast?: MulticastJoin;
+  /** Seconds an unknown or unservable machine waits before it asks /boot again (default 30). */
+  readonly retrySeconds?: number;
 }
 
 export type MulticastAnswer =
@@ -76,7 +79,8 @@ export function issueInstallToken(store: Store, node: string): string {
   store.requireObject("node", node);
   const token = newToken();
   store.installs.issue(node, sha256(token));
-  store.updateObject("node", node, { destiny: "install", state: "ready", phase: "", percent: "", bytes: "", lasterror: "" });
+  const chain = store.requireObject("node", node)["destiny"];
+  store.updateObject("node", node, { destiny: isInstallDestiny(chain) ? chain : "install", state: "ready", phase: "", percent: "", bytes: "", lasterror: "" });
   store.addEvent({ kind: "token", node, message: "install token issued" });
   return token;
 }

@@ -6,6 +6,7 @@ export function describePlan(plan: ClonePlan): string[] {
   const lines: string[] = [];
   const target = plan.target === "disks" ? `disks ${plan.disks.map((d) => d.dev).join(", ")}` : `directory ${plan.root}`;
   lines.push(`${plan.node}: clone ${plan.osimage} v${plan.version} onto ${target}`);
+  if (plan.wipeDisks.length > 0) lines.push(`wipe first: every disk, ${plan.wipeDisks.join(" ")} (after the size check)`);
   const fsOn = (dev: string): string => {
     const fs = [...plan.filesystems, ...plan.swaps].find((f) => f.dev === dev);
     return fs ? ` → ${fs.fs}${fs.mp.startsWith("/") ? ` ${fs.mp}` : ""}${fs.label ? ` label ${fs.label}` : ""} uuid ${fs.uuid}` : "";

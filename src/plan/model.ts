@@ -125,6 +125,8 @@ export interface ClonePlan {
   /** Where the clone's root is assembled: /a for disks, the directory for a virtual node. */
   readonly root: string;
   readonly target: "disks" | "directory";
+  /** Every disk of the machine, erased after the size check and before partitioning (a wipe chain); usually empty. */
+  readonly wipeDisks: readonly string[];
   readonly disks: readonly PlannedDisk[];
   readonly raids: readonly PlannedRaid[];
   readonly volumeGroups: readonly PlannedVolumeGroup[];

@@ -20,6 +20,8 @@ import { planVolumeGroups } from "./lvm.js";
 
 export interface PlanNode extends NodeIdentity {
   readonly allowSmaller: boolean;
+  /** nodeset NODE wipe,osimage=…: erase every disk of the machine (not only the layout's) before partitioning. */
+  readonly wipe?: boolean;
   readonly finalAction: "reboot" | "poweroff" | "none";
 }
 
@@ -231,6 +233,7 @@ export function planClone(input: PlanInput): ClonePlan {
       ...common,
       root: input.inventory.targetDirectory,
       target: "directory",
+      wipeDisks: [],
       disks: [],
       raids: [],
       volumeGroups: [],
@@ -256,6 +259,7 @@ export function planClone(input: PlanInput): ClonePlan {
     filesystems: fsPlan.filesystems,
     swaps: fsPlan.swaps,
     mounts: fsPlan.mounts,
+    wipeDisks: input.node.wipe === true ? candidateDisks(input.inventory).map((d) => `/dev/${d.name}`) : [],
     fstab: renderFstab(input.layout, [...fsPlan.filesystems, ...fsPlan.swaps]),
     environment: postscriptEnvironment(input, disks, fsPlan.filesystems),
     warnings: [...warnings, ...fsPlan.warnings],

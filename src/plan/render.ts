@@ -37,6 +37,10 @@ function diskSteps(plan: ClonePlan): string[] {
   const lines: string[] = [];
   lines.push("", "sc_step check 'check the disks before writing'");
   for (const disk of plan.disks) lines.push(shellCommand(["sc_require_disk", disk.dev, String(disk.sizeBytes)]));
+  if (plan.wipeDisks.length > 0) {
+    lines.push("", "sc_step wipe 'erase every disk'", "sc_release_storage");
+    for (const dev of plan.wipeDisks) lines.push(shellCommand(["sc_wipe_disk", dev]));
+  }
   lines.push("", "sc_step partition 'wipe and partition'");
   for (const disk of plan.disks) {
     lines.push(shellCommand(["wipefs", "-a", "-q", disk.dev]));

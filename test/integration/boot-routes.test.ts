@@ -72,6 +72,23 @@ describe("/boot follows each machine's state", () => {
     expect(local).not.toContain("kernel");
   });
 
+  it("keeps a wipe chain through the install token, boots a maintenance shell for destiny shell, and records local boots", async () => {
+    store.createObject("node", "n20", { ...defaults("node"), mac: "52:54:00:aa:00:20", osimage: "rocky9", destiny: "wipe,install" });
+    const install = await boot("mac=52-54-00-aa-00-20");
+    expect(install).toMatch(/sysclone\.node=n20 sysclone\.token=/);
+    expect(store.requireObject("node", "n20")["destiny"]).toBe("wipe,install");
+
+    store.updateObject("node", "n20", { destiny: "shell" });
+    const shell = await boot("mac=52-54-00-aa-00-20");
+    expect(shell).toContain(`kernel ${server}/images/rocky9/kernel`);
+    expect(shell).toContain("sysclone.node=n20 sysclone.action=shell");
+    expect(shell).not.toContain("sysclone.token");
+
+    store.updateObject("node", "n20", { destiny: "boot", state: "booted" });
+    expect(await boot("mac=52-54-00-aa-00-20")).toContain("booting from the local disk");
+    expect(store.events({ node: "n20" }).map((e) => e.message)).toEqual(expect.arrayContaining(["PXE boot: installing rocky9", "PXE boot: maintenance shell", "PXE boot: local disk (booted)"]));
+  });
+
   it("replaces failed hardware: a node given a new MAC is that machine from then on", async () => {
     store.createObject("node", "n08", { ...defaults("node"), mac: "52:54:00:aa:00:08", osimage: "rocky9", destiny: "boot", state: "installed" });
     store.updateObject("node", "n08", { mac: "52:54:00:bb:00:08", destiny: "install" });

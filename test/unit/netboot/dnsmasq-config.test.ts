@@ -3,12 +3,23 @@ import { chooseKernel } from "../../../src/netboot/kernel.js";
 import { dhcpHostsOf, renderDhcpHosts, renderDnsmasqConfig } from "../../../src/netboot/dnsmasq-config.js";
 
 describe("dnsmasq configuration", () => {
-  const config = { interface: "eth1", range: "10.0.0.100,10.0.0.200,255.255.255.0", serverUrl: "http://10.0.0.1:8080", tftpRoot: "/run/sysclone/d/tftp", hostsFile: "/run/sysclone/d/hosts", leaseFile: "/run/sysclone/d/leases", pidFile: "/run/sysclone/d/pid" };
+  const config = { interface: "eth1", mode: "full" as const, range: "10.0.0.100,10.0.0.200,255.255.255.0", serverUrl: "http://10.0.0.1:8080", tftpRoot: "/run/sysclone/d/tftp", hostsFile: "/run/sysclone/d/hosts", leaseFile: "/run/sysclone/d/leases", pidFile: "/run/sysclone/d/pid" };
 
   it("sends iPXE to /boot.ipxe and firmware to the iPXE binary of its architecture, with no DNS", () => {
     const text = renderDnsmasqConfig(config);
     expect(text).toContain("port=0\ninterface=eth1\nbind-interfaces\n");
     expect(text).toContain("dhcp-boot=tag:ipxe,http://10.0.0.1:8080/boot.ipxe\ndhcp-boot=tag:!ipxe,tag:efi64,ipxe.efi\ndhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe\n");
+  });
+
+  it("in proxy mode gives no addresses and no host entries, only boot information beside the site's DHCP server", () => {
+    const text = renderDnsmasqConfig({ ...config, mode: "proxy", range: "10.0.0.0" });
+    expect(text).toContain("dhcp-range=10.0.0.0,proxy\n");
+    expect(text).not.toContain("dhcp-hostsfile");
+    expect(text).not.toContain("dhcp-authoritative");
+    expect(text).toContain("dhcp-boot=tag:ipxe,http://10.0.0.1:8080/boot.ipxe\n");
+    expect(text).toContain('pxe-service=tag:!ipxe,x86PC,"sysclone",undionly\n');
+    expect(text).toContain('pxe-service=tag:!ipxe,X86-64_EFI,"sysclone",ipxe.efi\n');
+    expect(() => renderDnsmasqConfig({ ...config, mode: "proxy" })).toThrow(/subnet's address/);
   });
 
   it("refuses values that would add lines to the config", () => {

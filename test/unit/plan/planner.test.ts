@@ -204,6 +204,8 @@ describe("renderPlan: snapshots of whole scripts", () => {
     ["raid1", () => input(recorded("raid"), inventory([GiB, GiB], { firmware: "bios" }))],
     ["archive", () => { const i = input(recorded("gpt"), inventory([GiB])); return { ...i, image: { ...i.image, transport: "archive" as const } }; }],
     ["directory", () => input(recorded("gpt"), inventory([], { targetDirectory: "/srv/nodes/n01" }), { postscripts: ["update_network"] })],
+    // A wipe chain erases every disk, the one the layout leaves unused too, after the size check and before partitioning.
+    ["wipe", () => { const i = input(recorded("gpt"), inventory([GiB, 4 * GiB])); return { ...i, node: { ...i.node, wipe: true } }; }],
     // verify=no is overridden: a multicast copy is always checked against the manifest.
     ["multicast", () => { const i = input(recorded("gpt"), inventory([GiB])); return { ...i, image: { ...i.image, transport: "multicast" as const, verify: false, multicastFallbackSeconds: 90 } }; }],
   ];
