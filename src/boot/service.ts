@@ -54,7 +54,7 @@ function bootableOsimage(deps: BootDeps, name: string): string | BootAnswer {
 
 /** What a PXE-booting machine is told: follows the node's destiny, so PXE-first never reinstalls a finished node. */
 export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
-  const { store, repository, serverUrl } = deps;
+  const { store, serverUrl } = deps;
   const retry = String(deps.retrySeconds ?? DEFAULT_RETRY_SECONDS);
   const identity = identify(knownMachines(store), report);
   const uuid = usableUuid(report.uuid);
