@@ -2,8 +2,9 @@ import { benchCapture } from "./capture.js";
 import { benchClone } from "./clone.js";
 import { benchUpdatenode } from "./updatenode.js";
 import { benchMulticast } from "./multicast.js";
+import { benchBoot } from "./boot.js";
 
-const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone, updatenode: benchUpdatenode, multicast: benchMulticast };
+const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone, updatenode: benchUpdatenode, multicast: benchMulticast, boot: benchBoot };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : Object.keys(suites);

@@ -81,16 +81,18 @@ function diskSteps(plan: ClonePlan): string[] {
 function copySteps(plan: ClonePlan): string[] {
   const root = `${plan.root.replace(/\/$/, "")}/`;
   const lines = ["", "sc_step pull 'copy the image'"];
+  // A mount point the image lacks (a chroot captured with --layout) must survive --delete: it is busy.
+  const pullArgs = [...pullRsyncArgs, ...plan.mounts.filter((m) => m.mp !== "/").map((m) => `--filter=protect ${m.mp}/`)];
   if (plan.transport.kind === "multicast") {
     lines.push(shellCommand(["sc_pull_multicast", plan.transport.joinUrl, plan.root, String(plan.transport.fallbackSeconds)]));
     lines.push("sc_step repair 'repair pass over rsync'");
-    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullRsyncArgs, plan.transport.repair.url, root]));
+    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullArgs, plan.transport.repair.url, root]));
   } else if (plan.transport.kind === "archive") {
     lines.push(shellCommand(["sc_pull_archive", plan.transport.url, plan.root]));
     lines.push("sc_step repair 'repair pass over rsync'");
-    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullRsyncArgs, plan.transport.repair.url, root]));
+    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullArgs, plan.transport.repair.url, root]));
   } else {
-    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullRsyncArgs, plan.transport.source.url, root]));
+    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullArgs, plan.transport.source.url, root]));
   }
   if (plan.verifyUrl !== undefined) {
     lines.push("", "sc_step verify 'verify against the image manifest'", shellCommand(["sc_verify", plan.verifyUrl, plan.root, ...(plan.transport.kind === "rsync" ? [] : [plan.transport.repair.url])]));

@@ -13,7 +13,7 @@ import { cliOk, projectRoot } from "../helpers/cli.js";
 import { changedFiles } from "../helpers/tree-diff.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { populateSystemTree } from "../../src/demo/system-tree.js";
-import { runVm } from "../helpers/vm.js";
+import { runVm } from "../../src/demo/vm.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

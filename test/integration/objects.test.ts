@@ -49,6 +49,20 @@ describe("object commands against the real store", () => {
     expect(bad.stderr).toContain("[BAD_CLUSTER_XML]");
   });
 
+  it("nodeset sets each node's destiny: an install, a wipe chain, the local disk or a shell; a bad chain changes nothing", async () => {
+    expect((await runCli(home, "mkdef", ["-t", "osimage", "img1"])).code).toBe(0);
+    expect((await runCli(home, "mkdef", ["ns[1-3]", "osimage=img1"])).code).toBe(0);
+    const chained = await runCli(home, "nodeset", ["ns[1-2]", "wipe,osimage=img1"]);
+    expect(chained.stdout).toBe("ns1: wipe, install img1\nns2: wipe, install img1\n");
+    expect((await runCli(home, "nodeset", ["ns3", "shell"])).stdout).toBe("ns3: shell\n");
+    const destinies = JSON.parse((await runCli(home, "lsdef", ["ns[1-3]", "-i", "destiny", "--json"])).stdout) as unknown;
+    expect(JSON.stringify(destinies)).toMatch(/"destiny":"wipe,install".*"destiny":"wipe,install".*"destiny":"shell"/);
+    const bad = await runCli(home, "nodeset", ["ns1", "shell,osimage=img1"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("boot and shell stand alone; install comes last");
+    expect(JSON.stringify(JSON.parse((await runCli(home, "lsdef", ["ns1", "-i", "destiny", "--json"])).stdout))).toContain('"destiny":"wipe,install"');
+  });
+
   it("refuses what it cannot take, changing nothing", async () => {
     const dup = await runCli(home, "mkdef", ["node01"]);
     expect(dup.code).toBe(4);

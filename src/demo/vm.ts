@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFile, readFile } from "node:fs/promises";
-import { must } from "../../src/exec/must.js";
-import { run } from "../../src/exec/runner.js";
+import { must } from "../exec/must.js";
+import { run } from "../exec/runner.js";
 
 export interface VmRun {
   readonly code: number | null;
@@ -24,6 +24,8 @@ export interface VmOptions {
   readonly mac: string;
   readonly consoleFile: string;
   readonly timeoutMs: number;
+  /** Firmware boot order without a kernel: the NIC first (PXE, the default), or the first disk first. */
+  readonly bootFrom?: "network" | "disk";
   /** A guest reboot restarts the VM (firmware again) instead of ending it. */
   readonly allowReboot?: boolean;
 }
@@ -49,7 +51,7 @@ async function readConsole(file: string): Promise<string> {
   return (await readFile(file, "utf8").catch(() => "")).replace(/\r/g, "");
 }
 
-/** One qemu (TCG) VM with virtio disks and a tap NIC, torn down (tap included) when it ends or is killed. */
+/** One qemu (TCG) VM — the demo's and the tests' bare machine — with virtio disks and a tap NIC, torn down (tap included) when it ends or is killed. */
 export async function startVm(options: VmOptions): Promise<RunningVm> {
   const tap = `sct${randomBytes(3).toString("hex")}`;
   await must("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
@@ -58,6 +60,7 @@ export async function startVm(options: VmOptions): Promise<RunningVm> {
     throw error;
   });
   const direct = options.kernel !== undefined;
+  const diskFirst = options.bootFrom === "disk";
   const firmware =
     options.firmware === "uefi"
       ? ["-drive", `if=pflash,format=raw,readonly=on,file=${ovmfCode}`, "-drive", `if=pflash,format=raw,file=${options.varsFile ?? ""}`]
@@ -69,8 +72,8 @@ export async function startVm(options: VmOptions): Promise<RunningVm> {
     ...(direct ? ["-kernel", options.kernel ?? "", "-initrd", options.initrd ?? "", "-append", options.append ?? ""] : []),
     "-serial", `file:${options.consoleFile}`,
     "-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no`,
-    "-device", `virtio-net-pci,netdev=n0,mac=${options.mac}${direct ? "" : ",bootindex=1"}`,
-    ...options.disks.flatMap((disk, i) => ["-drive", `file=${disk},if=none,id=d${i},format=raw`, "-device", `virtio-blk-pci,drive=d${i}${direct || i > 0 ? "" : ",bootindex=2"}`]),
+    "-device", `virtio-net-pci,netdev=n0,mac=${options.mac}${direct ? "" : `,bootindex=${diskFirst ? 2 : 1}`}`,
+    ...options.disks.flatMap((disk, i) => ["-drive", `file=${disk},if=none,id=d${i},format=raw`, "-device", `virtio-blk-pci,drive=d${i}${direct || i > 0 ? "" : `,bootindex=${diskFirst ? 1 : 2}`}`]),
   ];
   const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds a real minimal Debian golden client once into test/fixtures/cache/golden.tar (gitignored):
+# Builds a real minimal Debian golden client once into var/cache/debian-golden.tar (gitignored):
 # debootstrap from the mirror this machine's apt already uses, with a kernel, grub for BIOS and
 # UEFI, openssh-server and rsync; serial console, no grub menu delay, root login by key only.
 # Prints the tarball's path. Unpack it with `tar -xpf` as root to get the golden tree.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache="$(cd "$here/../.." && pwd)/test/fixtures/cache"
-tarball="$cache/golden.tar"
+cache="$(cd "$here/.." && pwd)/var/cache"
+tarball="$cache/debian-golden.tar"
 mkdir -p "$cache"
 exec 9>"$cache/.golden.lock"
 flock 9

@@ -1,0 +1,190 @@
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGoldenClient, type GoldenClient } from "../../src/demo/golden-client.js";
+import { createProvisioningNetwork, type ProvisioningNetwork } from "../../src/demo/virtual-nodes.js";
+import { must } from "../../src/exec/must.js";
+import { Store } from "../../src/store/store.js";
+import { cliOk, projectRoot, runCli } from "../helpers/cli.js";
+import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { freshOvmfVars, startVm, type RunningVm } from "../../src/demo/vm.js";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const port = 18280;
+const rsyncPort = 19073;
+let golden: GoldenClient;
+let net: ProvisioningNetwork;
+let home: string;
+let work: string;
+let server: ServeProcess;
+let subnet: string;
+
+/** The golden machine had one 1.5 GiB disk: an MBR with / for BIOS, or a GPT with an ESP and / for UEFI. */
+const biosLayout = `<config>
+  <disk dev="/dev/vda" label_type="msdos" unit_of_measurement="MB" size_bytes="${1536 * MiB}">
+    <part num="1" size="*" p_type="primary" p_name="-" flags="boot" size_bytes="${1535 * MiB}"/>
+  </disk>
+  <fsinfo line="1" real_dev="/dev/vda1" mount_dev="/dev/vda1" mp="/" fs="ext4" options="errors=remount-ro" dump="0" pass="1"/>
+  <boel devstyle="udev"/>
+</config>
+`;
+const uefiLayout = `<config>
+  <disk dev="/dev/vda" label_type="gpt" unit_of_measurement="MB" size_bytes="${1536 * MiB}">
+    <part num="1" size="65" p_type="primary" p_name="EFI System" flags="esp" size_bytes="${64 * MiB}"/>
+    <part num="2" size="*" p_type="primary" p_name="root" flags="-" size_bytes="${1470 * MiB}"/>
+  </disk>
+  <fsinfo line="1" real_dev="/dev/vda2" mount_dev="/dev/vda2" mp="/" fs="ext4" options="errors=remount-ro" dump="0" pass="1"/>
+  <fsinfo line="2" real_dev="/dev/vda1" mount_dev="/dev/vda1" mp="/boot/efi" fs="vfat" options="umask=0077" dump="0" pass="2"/>
+  <boel devstyle="udev"/>
+</config>
+`;
+
+const cli = (command: string, ...args: string[]): Promise<string> => cliOk(home, command, ...args);
+
+function withStore<T>(use: (store: Store) => T): T {
+  const store = Store.open(path.join(home, "var", "sysclone.db"));
+  try {
+    return use(store);
+  } finally {
+    store.close();
+  }
+}
+
+async function emptyDisk(name: string, bytes: number): Promise<string> {
+  const file = path.join(work, `${name}.img`);
+  await writeFile(file, "");
+  await truncate(file, bytes);
+  return file;
+}
+
+/** Polls a node's state until it is `state` (or failed), the VM ends, or the time is up. */
+async function waitForState(node: string, state: string, vm: RunningVm, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let ended = false;
+  void vm.done.then(() => (ended = true));
+  for (;;) {
+    const current = withStore((store) => store.getObject("node", node)?.["state"] ?? "");
+    if (current === state || current === "failed" || ended || Date.now() > deadline) return current;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+async function explain(vm: RunningVm): Promise<string> {
+  return `console:\n${(await vm.console()).slice(-4000)}\nserver:\n${server.output().slice(-3000)}`;
+}
+
+beforeAll(async () => {
+  const tarball = (await must("bash", [path.join(projectRoot, "scripts", "debian-golden.sh")], { timeoutMs: 1_200_000 })).stdoutTail.trim();
+  home = await mkdtemp(path.join(tmpdir(), "sysclone-home-"));
+  work = await mkdtemp(path.join(tmpdir(), "sysclone-pxe-"));
+  const serverKey = (await cli("sysclone", "keys")).trim();
+  golden = await createGoldenClient({
+    rootSizeMiB: 1400,
+    varSizeMiB: 256,
+    populate: async (root) => {
+      await must("tar", ["-xpf", tarball, "-C", root]);
+      // The server's key, as an administrator puts it on the golden client: every clone then lets the server in (updatenode, capture).
+      await writeFile(path.join(root, "root", ".ssh", "authorized_keys"), `${serverKey}\n`, { mode: 0o600 });
+    },
+  });
+  await golden.authorize(serverKey);
+  net = await createProvisioningNetwork();
+  subnet = net.serverAddress.replace(/\.1$/, "");
+  await cli("mkdef", "-t", "node", "golden01", `ip=${golden.address}`);
+  for (const [image, layout] of [["deb12bios", biosLayout], ["deb12uefi", uefiLayout]] as const) {
+    await writeFile(path.join(work, `${image}.xml`), layout);
+    await cli("imgcapture", "golden01", "-t", "sysclone", "-o", image, "--root", golden.root, "--layout", path.join(work, `${image}.xml`));
+    await cli("chdef", "-t", "osimage", image, "postscripts=efibootloader,update_network");
+    await cli("sysclone", "initrd", "build", image);
+  }
+  server = await startServe(home, net.serverAddress, port, rsyncPort, [
+    "--dhcp-interface", net.bridge, "--dhcp-range", `${subnet}.100,${subnet}.150,255.255.255.0`, "--retry-seconds", "5",
+  ]);
+}, 1_500_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await net?.destroy();
+  await golden?.destroy();
+  if (home) await rm(home, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("bare VMs PXE-boot, clone themselves and come up from their own disks", () => {
+  it("SeaBIOS + MBR: PXE clone, reboot, PXE says local disk, boots its own grub and Debian, reports booted; then its live / is captured over SSH", async () => {
+    const mac = "52:54:00:5d:00:01";
+    await cli("mkdef", "-t", "node", "bios01", `mac=${mac}`, `ip=${subnet}.61`, "hostname=bios01.cluster", "nicmode=dhcp", "osimage=deb12bios");
+    await cli("nodeset", "bios01", "osimage=deb12bios");
+    const disk = await emptyDisk("bios01", 2 * GiB);
+    const vm = await startVm({ firmware: "bios", disks: [disk], bridge: net.bridge, mac, consoleFile: path.join(work, "bios01.console"), timeoutMs: 1_500_000, allowReboot: true });
+    try {
+      const state = await waitForState("bios01", "booted", vm, 1_400_000);
+      expect(state, await explain(vm)).toBe("booted");
+      const console = await vm.waitFor(/bios01 login:/, 120_000);
+      expect(console).toContain("sysclone: rebooting");
+      expect(console).toMatch(/bios01 login:/);
+
+      const events = withStore((store) => store.events({ node: "bios01" }));
+      const kinds = events.map((e) => e.kind);
+      // One install, then the reboot's PXE request was sent to the local disk: a PXE-first machine is never reinstalled.
+      expect(kinds.filter((k) => k === "token")).toHaveLength(1);
+      const finish = kinds.indexOf("finish");
+      expect(finish).toBeGreaterThan(-1);
+      expect(events.slice(finish).map((e) => e.message)).toContain("PXE boot: local disk (installed)");
+      const booted = events.find((e) => e.kind === "booted");
+      expect(booted?.message).toMatch(new RegExp(`booted from its own disk as bios01 \\(${subnet}\\.61\\)`));
+      expect((await cli("nodestat", "bios01"))).toMatch(/^bios01: booted at \d{4}-/);
+
+      // The running clone is now a golden client: capture its live / over SSH (no --root).
+      const captured = await runCli(home, "imgcapture", ["bios01", "-t", "sysclone", "-o", "live01"]);
+      expect(captured.code, captured.stderr + captured.stdout).toBe(0);
+      const layout = await readFile(path.join(home, "images", "live01", "current", "layout.xml"), "utf8");
+      expect(layout).toMatch(/<disk dev="\/dev\/vda" label_type="msdos"/);
+      expect(layout).toMatch(/mp="\/" fs="ext4"/);
+      const liveRoot = path.join(home, "images", "live01", "current", "root");
+      expect(await readFile(path.join(liveRoot, "etc", "hostname"), "utf8")).toBe("bios01\n");
+      expect(await readFile(path.join(liveRoot, "etc", "fstab"), "utf8")).toMatch(/^UUID=[0-9a-f-]{36}\t\/\text4/m);
+    } finally {
+      await vm.kill();
+    }
+  }, 1_600_000);
+
+  it("OVMF + GPT: an unknown machine is discovered, becomes a defined node by a MAC swap, PXE-clones, and boots its own disk", async () => {
+    const mac = "52:54:00:5d:00:02";
+    // uefi01's old board (another MAC) died; the replacement is powered on before anyone tells sysclone.
+    await cli("mkdef", "-t", "node", "uefi01", "mac=52:54:00:5d:00:99", `ip=${subnet}.62`, "hostname=uefi01.cluster", "nicmode=dhcp", "osimage=deb12uefi", "finalaction=poweroff");
+    await cli("nodeset", "uefi01", "osimage=deb12uefi");
+    const disk = await emptyDisk("uefi01", 2 * GiB);
+    const vars = await freshOvmfVars(path.join(work, "uefi01.vars"));
+    const options = { firmware: "uefi" as const, varsFile: vars, disks: [disk], bridge: net.bridge, mac, timeoutMs: 1_500_000 };
+    const discovered = "discovered-5254005d0002";
+    const pxe = await startVm({ ...options, consoleFile: path.join(work, "uefi01.console") });
+    try {
+      expect(await waitForState(discovered, "discovered", pxe, 300_000), await explain(pxe)).toBe("discovered");
+      expect(withStore((store) => store.getObject("node", "uefi01")?.["state"])).toBe("ready");
+      await cli("chdef", "uefi01", `mac=${mac}`);
+      const run = await pxe.done;
+      expect(run.timedOut, await explain(pxe)).toBe(false);
+      expect(run.console).toContain("efibootloader: done (uefi");
+      expect(run.console).toContain("sysclone: powering off");
+    } finally {
+      await pxe.kill();
+    }
+    expect(withStore((store) => store.getObject("node", "uefi01")?.["state"])).toBe("installed");
+    expect(withStore((store) => store.getObject("node", discovered))).toBeUndefined();
+    const events = withStore((store) => store.events({ node: "uefi01" }));
+    expect(events.map((e) => e.message)).toContain(`discovered record ${discovered} is now uefi01`);
+
+    // Power on again, disk first: OVMF finds grub at the removable path of the new ESP and Debian comes up as uefi01.
+    const fromDisk = await startVm({ ...options, bootFrom: "disk", allowReboot: true, consoleFile: path.join(work, "uefi01-disk.console") });
+    try {
+      const state = await waitForState("uefi01", "booted", fromDisk, 900_000);
+      expect(state, await explain(fromDisk)).toBe("booted");
+      expect(await fromDisk.waitFor(/uefi01 login:/, 120_000)).toMatch(/uefi01 login:/);
+    } finally {
+      await fromDisk.kill();
+    }
+  }, 1_600_000);
+});
