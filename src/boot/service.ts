@@ -25,14 +25,52 @@ export interface BootDeps {
   readonly retrySeconds?: number;
 }
 
-function knownMachines(store: Store): KnownMachine[] {
-  return store.listObjects("node").map(({ name, attributes }) => ({
-    name,
-    macs: (attributes["mac"] ?? "").split(",").filter((m) => m !== ""),
-    uuid: attributes["uuid"] ?? "",
-    serial: attributes["serial"] ?? "",
-    discovered: attributes["state"] === "discovered",
-  }));
+interface MachineIndex {
+  readonly stamp: string;
+  readonly byMac: Map<string, KnownMachine[]>;
+  readonly byUuid: Map<string, KnownMachine[]>;
+  readonly bySerial: Map<string, KnownMachine[]>;
+}
+
+const indexes = new WeakMap<Store, MachineIndex>();
+
+function add(map: Map<string, KnownMachine[]>, key: string, machine: KnownMachine): void {
+  if (key === "") return;
+  const list = map.get(key);
+  if (list) list.push(machine);
+  else map.set(key, [machine]);
+}
+
+/** Every node's identity by MAC, UUID and serial, rebuilt only when an identity changed (a PXE storm reads, it rarely writes). */
+function machineIndex(store: Store): MachineIndex {
+  const stamp = store.identityStamp();
+  const cached = indexes.get(store);
+  if (cached?.stamp === stamp) return cached;
+  const index: MachineIndex = { stamp, byMac: new Map(), byUuid: new Map(), bySerial: new Map() };
+  for (const { name, attributes } of store.listObjects("node")) {
+    const machine: KnownMachine = {
+      name,
+      macs: (attributes["mac"] ?? "").split(",").filter((m) => m !== ""),
+      uuid: attributes["uuid"] ?? "",
+      serial: attributes["serial"] ?? "",
+      discovered: attributes["state"] === "discovered",
+    };
+    for (const mac of machine.macs) add(index.byMac, mac, machine);
+    add(index.byUuid, machine.uuid.toLowerCase(), machine);
+    add(index.bySerial, machine.serial, machine);
+  }
+  indexes.set(store, index);
+  return index;
+}
+
+/** The known machines that share a MAC, the UUID or the serial with the report: all identify() needs to see. */
+function candidateMachines(store: Store, report: BootReport): KnownMachine[] {
+  const index = machineIndex(store);
+  const found = new Set<KnownMachine>();
+  for (const mac of report.macs.map(normaliseMac)) for (const m of index.byMac.get(mac ?? "") ?? []) found.add(m);
+  for (const m of index.byUuid.get(usableUuid(report.uuid) ?? "") ?? []) found.add(m);
+  for (const m of index.bySerial.get(usableSerial(report.serial) ?? "") ?? []) found.add(m);
+  return [...found];
 }
 
 /** The node's osimage when it has a clone kernel and initrd to boot, else the answer that says what is missing. */
@@ -56,7 +94,7 @@ function bootableOsimage(deps: BootDeps, name: string): string | BootAnswer {
 export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
   const { store, serverUrl } = deps;
   const retry = String(deps.retrySeconds ?? DEFAULT_RETRY_SECONDS);
-  const identity = identify(knownMachines(store), report);
+  const identity = identify(candidateMachines(store, report), report);
   const uuid = usableUuid(report.uuid);
   const serial = usableSerial(report.serial);
   if (identity.kind === "conflict") {

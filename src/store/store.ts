@@ -117,6 +117,7 @@ export class Store {
     const names = Object.keys(attributes).filter((key) => this.columns(type).includes(key));
     const columnList = ["name", ...names, "created_at", "updated_at"];
     const sql = `INSERT INTO ${tables[type]} (${columnList.join(", ")}) VALUES (${columnList.map(() => "?").join(", ")})`;
+    this.noteIdentityWrite(type);
     try {
       this.db.prepare(sql).run(name, ...names.map((key) => attributes[key]), now, now);
     } catch (error) {
@@ -127,15 +128,32 @@ export class Store {
     }
   }
 
+  private identityWrites = 0;
+
+  /**
+   * Changes whenever a node's identity (mac, uuid, serial, discovered or not, existence) may have
+   * changed, through this connection or any other: caches of who is who key on it.
+   */
+  identityStamp(): string {
+    return `${String(this.db.pragma("data_version", { simple: true }))}:${this.identityWrites}`;
+  }
+
+  private noteIdentityWrite(type: ObjectType, attributes?: Attributes): void {
+    if (type !== "node") return;
+    if (attributes === undefined || ["mac", "uuid", "serial"].some((key) => key in attributes) || attributes["state"] === "discovered") this.identityWrites++;
+  }
+
   updateObject(type: ObjectType, name: string, attributes: Attributes): void {
     const names = Object.keys(attributes).filter((key) => this.columns(type).includes(key));
     if (names.length === 0) return;
+    this.noteIdentityWrite(type, attributes);
     const sql = `UPDATE ${tables[type]} SET ${names.map((key) => `${key} = ?`).join(", ")}, updated_at = ? WHERE name = ?`;
     const result = this.db.prepare(sql).run(...names.map((key) => attributes[key]), new Date().toISOString(), name);
     if (result.changes === 0) this.requireObject(type, name);
   }
 
   deleteObject(type: ObjectType, name: string): boolean {
+    this.noteIdentityWrite(type);
     return this.db.prepare(`DELETE FROM ${tables[type]} WHERE name = ?`).run(name).changes > 0;
   }
 
