@@ -126,7 +126,7 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
       expect(console).toContain("sysclone: rebooting");
       expect(console).toMatch(/bios01 login:/);
 
-      const events = withStore((store) => store.events({ node: "bios01" }));
+      const events = withStore((store) => store.events({ node: "bios01" })).reverse();
       const kinds = events.map((e) => e.kind);
       // One install, then the reboot's PXE request was sent to the local disk: a PXE-first machine is never reinstalled.
       expect(kinds.filter((k) => k === "token")).toHaveLength(1);
