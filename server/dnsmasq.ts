@@ -53,9 +53,14 @@ export class DnsmasqSupervisor {
     // A proxy-DHCP menu entry names the BIOS loader by basename; the firmware asks for basename.0.
     await copyFile(path.join(this.options.ipxeDir, "undionly.kpxe"), path.join(files.tftp, "undionly.0"));
     await this.writeHosts();
+    const ipv6 = await run("ip", ["-6", "-o", "addr", "show", "dev", this.options.interface, "scope", "global"]);
+    const routerAdvertisements = ipv6.exitCode === 0 && ipv6.stdoutTail.trim() !== "";
+    if (!routerAdvertisements) {
+      this.options.log(`dnsmasq: ${this.options.interface} has no IPv6 address, so no router advertisements: iPXE will wait ~13 s for one on every boot (add a ULA, e.g. ip addr add fd00:5c::1/64 dev ${this.options.interface})`);
+    }
     let config: string;
     try {
-      config = renderDnsmasqConfig({ interface: this.options.interface, mode: this.options.mode, range: this.options.range, serverUrl: this.options.serverUrl, tftpRoot: files.tftp, hostsFile: files.hosts, leaseFile: files.leases, pidFile: files.pid });
+      config = renderDnsmasqConfig({ interface: this.options.interface, mode: this.options.mode, routerAdvertisements, range: this.options.range, serverUrl: this.options.serverUrl, tftpRoot: files.tftp, hostsFile: files.hosts, leaseFile: files.leases, pidFile: files.pid });
     } catch (error) {
       throw new SyscloneError("DNSMASQ_CONFIG_REJECTED", (error as Error).message, { hint: "check --dhcp-interface and --dhcp-range (full: START,END[,NETMASK]; proxy: the subnet's address)" });
     }

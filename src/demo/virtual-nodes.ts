@@ -61,6 +61,8 @@ export async function createProvisioningNetwork(options: { subnet?: number } = {
     await must("ip", ["link", "add", bridge, "type", "bridge"]);
     undo.push(async () => run("ip", ["link", "del", bridge]));
     await must("ip", ["addr", "add", `${serverAddress}/24`, "brd", "+", "dev", bridge]);
+    // An IPv6 ULA lets serve's dnsmasq answer iPXE's router solicitations at once (see DnsmasqConfig).
+    await must("ip", ["addr", "add", `fd5c:${subnet.toString(16)}::1/64`, "dev", bridge]);
     await must("ip", ["link", "set", bridge, "up"]);
   } catch (error) {
     await destroy();

@@ -15,6 +15,12 @@ export type DhcpMode = "full" | "proxy";
 export interface DnsmasqConfig {
   readonly interface: string;
   readonly mode: DhcpMode;
+  /**
+   * Send IPv6 router advertisements (no addresses leased). iPXE configures IPv6 beside DHCP and,
+   * with no router on the network, waits ~13 s for an advertisement before its first HTTP request.
+   * Needs an IPv6 address (a ULA will do) on the interface.
+   */
+  readonly routerAdvertisements?: boolean;
   /** full: "10.0.0.100,10.0.0.200,255.255.255.0", addresses for machines without a host entry (discovery); proxy: the subnet's address, "10.0.0.0". */
   readonly range: string;
   readonly serverUrl: string;
@@ -62,6 +68,7 @@ export function renderDnsmasqConfig(config: DnsmasqConfig): string {
     "dhcp-match=set:efi64,option:client-arch,9",
     `dhcp-boot=tag:ipxe,${value(config.serverUrl)}/boot.ipxe`,
     ...boot,
+    ...(config.routerAdvertisements ? ["enable-ra", `dhcp-range=::,constructor:${value(config.interface)},ra-only`] : []),
     "enable-tftp",
     `tftp-root=${value(config.tftpRoot)}`,
     "",

@@ -22,6 +22,11 @@ describe("dnsmasq configuration", () => {
     expect(() => renderDnsmasqConfig({ ...config, mode: "proxy" })).toThrow(/subnet's address/);
   });
 
+  it("advertises an IPv6 router when asked, so iPXE's IPv6 configurator stops waiting; leases no IPv6 addresses", () => {
+    expect(renderDnsmasqConfig(config)).not.toContain("enable-ra");
+    expect(renderDnsmasqConfig({ ...config, routerAdvertisements: true })).toContain("enable-ra\ndhcp-range=::,constructor:eth1,ra-only\n");
+  });
+
   it("refuses values that would add lines to the config", () => {
     expect(() => renderDnsmasqConfig({ ...config, interface: "eth1\ndhcp-script=/tmp/x" })).toThrow(/unsafe/);
   });
