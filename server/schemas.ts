@@ -7,6 +7,11 @@ export const nodeParams = {
   additionalProperties: false,
 } as const;
 
+/** The token of an `Authorization: Bearer …` header, if that is what the header holds. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+}
+
 export const tokenHeaders = {
   type: "object",
   properties: { authorization: { type: "string", pattern: "^Bearer [A-Za-z0-9_-]{16,128}$" } },

@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
 import { recordBooted } from "../../src/install/firstboot.js";
 import type { InstallDeps } from "../../src/install/service.js";
-import { bootedBody, nodeParams, okResponse, tokenHeaders } from "../schemas.js";
+import { bearerToken, bootedBody, nodeParams, okResponse, tokenHeaders } from "../schemas.js";
 
 /** POST /firstboot/:node — a clone, booted from its own disk, reports in once with the credential its install wrote. */
 // eslint-disable-next-line @typescript-eslint/require-await -- fastify plugins are async by contract
 export const firstbootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: InstallDeps } }> = async (app, { deps }) => {
   app.post("/:node", { schema: { params: nodeParams, headers: tokenHeaders, body: bootedBody, response: { 200: okResponse } } }, (request) => {
-    const header = request.headers.authorization;
-    recordBooted(deps.store, request.params.node, header.startsWith("Bearer ") ? header.slice(7) : undefined, { hostname: request.body.hostname, addresses: request.body.addresses ?? [], ...(request.body.kernel ? { kernel: request.body.kernel } : {}) });
+    recordBooted(deps.store, request.params.node, bearerToken(request.headers.authorization), { hostname: request.body.hostname, addresses: request.body.addresses ?? [], ...(request.body.kernel ? { kernel: request.body.kernel } : {}) });
     return Promise.resolve({ ok: true });
   });
 };

@@ -16,7 +16,7 @@ import { issueFirstbootToken } from "../../src/install/firstboot.js";
 import { verifyList } from "../../src/install/verify-list.js";
 import { streamArchive } from "../../src/exec/archive.js";
 import type { InstallRecord } from "../../src/store/installs.js";
-import { failBody, finishBody, inventoryBody, nodeParams, okResponse, progressBody, tokenHeaders } from "../schemas.js";
+import { bearerToken, failBody, finishBody, inventoryBody, nodeParams, okResponse, progressBody, tokenHeaders } from "../schemas.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -35,9 +35,8 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
   app.decorateRequest("install", undefined);
   app.addHook("preHandler", (request, _reply, done) => {
     const params = request.params as { node: string };
-    const header = request.headers.authorization;
     try {
-      request.install = authenticate(deps.store, params.node, header?.startsWith("Bearer ") ? header.slice(7) : undefined);
+      request.install = authenticate(deps.store, params.node, bearerToken(request.headers.authorization));
       done();
     } catch (error) {
       done(error as Error);

@@ -74,9 +74,8 @@ function candidateMachines(store: Store, report: BootReport): KnownMachine[] {
 }
 
 /** The node's osimage when it has a clone kernel and initrd to boot, else the answer that says what is missing. */
-function bootableOsimage(deps: BootDeps, name: string): string | BootAnswer {
+function bootableOsimage(deps: BootDeps, name: string, wait: string): string | BootAnswer {
   const { store, repository, serverUrl } = deps;
-  const wait = String(deps.retrySeconds ?? DEFAULT_RETRY_SECONDS);
   let osimage: string;
   try {
     osimage = osimageOf(store, name);
@@ -127,7 +126,7 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
   if (!node["serial"] && serial) fill["serial"] = serial;
   if (Object.keys(fill).length > 0) store.updateObject("node", name, fill);
   if (node["destiny"] === "shell") {
-    const osimage = bootableOsimage(deps, name);
+    const osimage = bootableOsimage(deps, name, retry);
     if (typeof osimage !== "string") return osimage;
     store.addEvent({ kind: "boot", node: name, osimage, message: "PXE boot: maintenance shell" });
     return { template: "shell", data: { server: serverUrl, node: name, osimage } };
@@ -137,7 +136,7 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
     store.addEvent({ kind: "boot", node: name, message: `PXE boot: local disk (${reason})` });
     return { template: "local", data: { server: serverUrl, node: name, reason } };
   }
-  const osimage = bootableOsimage(deps, name);
+  const osimage = bootableOsimage(deps, name, retry);
   if (typeof osimage !== "string") return osimage;
   const token = issueInstallToken(store, name);
   store.addEvent({ kind: "boot", node: name, osimage, message: `PXE boot: installing ${osimage}` });

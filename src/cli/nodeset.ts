@@ -20,6 +20,7 @@ export const nodeset: Command = {
     const nodes = expandNoderange(range, storeNoderangeContext(store));
     const osimage = action.osimage === undefined ? undefined : normaliseAttributes("node", { osimage: action.osimage })["osimage"];
     if (osimage !== undefined) store.requireObject("osimage", osimage);
+    const wipes = action.destiny === "wipe,install";
     const liveByNode = new Map(store.installs.live().map((install) => [install.node, install]));
     const results = store.transaction(() =>
       nodes.map((node) => {
@@ -33,9 +34,8 @@ export const nodeset: Command = {
         if (osimage !== undefined) store.updateObject("node", node, { osimage });
         const image = osimageOf(store, node);
         store.updateObject("node", node, { destiny: action.destiny, state: "ready", lasterror: "" });
-        const what = `${action.destiny === "wipe,install" ? "wipes every disk, then installs" : "installs"} ${image}`;
-        store.addEvent({ kind: "nodeset", node, osimage: image, message: `next boot ${what}` });
-        return { node, destiny: `${action.destiny === "wipe,install" ? "wipe, " : ""}install ${image}` };
+        store.addEvent({ kind: "nodeset", node, osimage: image, message: `next boot ${wipes ? "wipes every disk, then installs" : "installs"} ${image}` });
+        return { node, destiny: `${wipes ? "wipe, " : ""}install ${image}` };
       }),
     );
     if (deps.out.json) deps.out.data(results);

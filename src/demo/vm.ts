@@ -32,6 +32,8 @@ export interface VmOptions {
 
 export interface RunningVm {
   readonly done: Promise<VmRun>;
+  /** Whether qemu has exited (powered off, crashed, or killed). */
+  ended(): boolean;
   console(): Promise<string>;
   /** Waits until the console matches, the VM ends, or the time is up; returns the console. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
@@ -94,6 +96,7 @@ export async function startVm(options: VmOptions): Promise<RunningVm> {
   void done.then(() => (ended = true));
   return {
     done,
+    ended: () => ended,
     console: () => readConsole(options.consoleFile),
     async waitFor(pattern, timeoutMs) {
       const deadline = Date.now() + timeoutMs;

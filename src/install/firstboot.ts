@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { SyscloneError } from "../errors/errors.js";
 import type { InstallRecord } from "../store/installs.js";
 import type { Store } from "../store/store.js";
-import { newToken } from "./service.js";
+import { newToken, tokenSha256 } from "./service.js";
 
 /** What a clone's first boot from its own disk says about itself. */
 export interface BootedReport {
@@ -11,15 +11,13 @@ export interface BootedReport {
   readonly kernel?: string;
 }
 
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
-
 /**
  * The single-use credential a clone's first boot reports `booted` with. It is asked for by the
  * live install (so it is written into the clone it belongs to) and is good for that install only.
  */
 export function issueFirstbootToken(store: Store, install: InstallRecord): string {
   const token = newToken();
-  store.installs.setFirstboot(install.id, sha256(token));
+  store.installs.setFirstboot(install.id, tokenSha256(token));
   return token;
 }
 
@@ -30,7 +28,7 @@ export function recordBooted(store: Store, node: string, token: string | undefin
     throw new SyscloneError("TOKEN_REFUSED", `first-boot report refused for ${node}: ${why}`, { hint: "a clone reports its first boot once, with the credential its install wrote; reinstall the node for a new one" });
   };
   if (!token) return refuse("no token");
-  const hash = sha256(token);
+  const hash = tokenSha256(token);
   const install = store.installs.latest(node);
   if (!install || install.firstbootSha256 === "" || !timingSafeEqual(Buffer.from(install.firstbootSha256), Buffer.from(hash))) return refuse("unknown or used credential");
   if (install.state !== "finished") return refuse(`its install is ${install.state}, not finished`);

@@ -63,23 +63,23 @@ export interface ProgressReport {
   readonly rate?: number;
 }
 
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+/** How a token is kept: its sha256, never the token. */
+export const tokenSha256 = (token: string): string => createHash("sha256").update(token).digest("hex");
 
 export function newToken(): string {
   return randomBytes(32).toString("base64url");
 }
 
 /** The rsync password of a live install: derived, so neither the database nor a log holds it. */
-export function rsyncSecret(serverKey: Buffer, tokenSha256: string): string {
-  return createHmac("sha256", serverKey).update(`rsync:${tokenSha256}`).digest("base64url");
+export function rsyncSecret(serverKey: Buffer, tokenDigest: string): string {
+  return createHmac("sha256", serverKey).update(`rsync:${tokenDigest}`).digest("base64url");
 }
 
 /** A fresh per-boot token for a node to install; earlier tokens of the node stop working. */
 export function issueInstallToken(store: Store, node: string): string {
-  store.requireObject("node", node);
-  const token = newToken();
-  store.installs.issue(node, sha256(token));
   const chain = store.requireObject("node", node)["destiny"];
+  const token = newToken();
+  store.installs.issue(node, tokenSha256(token));
   store.updateObject("node", node, { destiny: isInstallDestiny(chain) ? chain : "install", state: "ready", phase: "", percent: "", bytes: "", lasterror: "" });
   store.addEvent({ kind: "token", node, message: "install token issued" });
   return token;
@@ -92,7 +92,7 @@ export function authenticate(store: Store, node: string, token: string | undefin
     throw new SyscloneError("TOKEN_REFUSED", `install token refused for ${node}: ${why}`, { hint: "boot the node again for a fresh token (nodeset NODE osimage=… then PXE, or sysclone bootargs NODE)" });
   };
   if (!token) return refuse("no token");
-  const hash = sha256(token);
+  const hash = tokenSha256(token);
   const install = store.installs.byToken(hash);
   if (!install || !timingSafeEqual(Buffer.from(install.tokenSha256), Buffer.from(hash)) || install.node !== node) return refuse("unknown token");
   if (install.state !== "issued" && install.state !== "planned") return refuse(`token already ${install.state === "revoked" ? "replaced by a newer boot" : "used"}`);

@@ -62,11 +62,9 @@ async function emptyDisk(name: string, bytes: number): Promise<string> {
 /** Polls a node's state until it is `state` (or failed), the VM ends, or the time is up. */
 async function waitForState(node: string, state: string, vm: RunningVm, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  let ended = false;
-  void vm.done.then(() => (ended = true));
   for (;;) {
     const current = withStore((store) => store.getObject("node", node)?.["state"] ?? "");
-    if (current === state || current === "failed" || ended || Date.now() > deadline) return current;
+    if (current === state || current === "failed" || vm.ended() || Date.now() > deadline) return current;
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
