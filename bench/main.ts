@@ -3,8 +3,9 @@ import { benchClone } from "./clone.js";
 import { benchUpdatenode } from "./updatenode.js";
 import { benchMulticast } from "./multicast.js";
 import { benchBoot } from "./boot.js";
+import { benchVm } from "./vm.js";
 
-const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone, updatenode: benchUpdatenode, multicast: benchMulticast, boot: benchBoot };
+const suites: Record<string, () => Promise<void>> = { capture: benchCapture, clone: benchClone, updatenode: benchUpdatenode, multicast: benchMulticast, boot: benchBoot, vm: benchVm };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : Object.keys(suites);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Builds a real minimal Debian golden client once into var/cache/debian-golden.tar (gitignored):
+# Builds a real minimal Debian golden client once into var/cache/debian-golden-RECIPE.tar (gitignored;
+# RECIPE is this script's own hash, so a changed recipe builds afresh and the old tarball goes):
 # debootstrap from the mirror this machine's apt already uses, with a kernel, grub for BIOS and
 # UEFI, openssh-server and rsync; serial console, no grub menu delay, root login by key only.
 # Prints the tarball's path. Unpack it with `tar -xpf` as root to get the golden tree.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache="$(cd "$here/.." && pwd)/var/cache"
-tarball="$cache/debian-golden.tar"
+recipe=$(sha256sum "$here/debian-golden.sh" | cut -c1-12)
+tarball="$cache/debian-golden-$recipe.tar"
 mkdir -p "$cache"
 exec 9>"$cache/.golden.lock"
 flock 9
@@ -14,6 +16,7 @@ if [ -f "$tarball" ]; then
   echo "$tarball"
   exit 0
 fi
+rm -f "$cache"/debian-golden*.tar
 
 mirror() {
   local uri
@@ -25,7 +28,7 @@ mirror() {
 
 root="$cache/golden.tmp"
 rm -rf "$root"
-packages=linux-image-amd64,grub2-common,grub-pc-bin,grub-efi-amd64-bin,openssh-server,rsync,ifupdown,isc-dhcp-client,systemd-sysv,udev,kmod,iproute2,procps,e2fsprogs,dosfstools,fdisk
+packages=linux-image-amd64,grub2-common,grub-pc-bin,grub-efi-amd64-bin,openssh-server,rsync,ifupdown,isc-dhcp-client,systemd-sysv,udev,kmod,iproute2,procps,e2fsprogs,dosfstools,fdisk,efibootmgr
 debootstrap --variant=minbase --include="$packages" bookworm "$root" "$(mirror)" >&2
 
 echo golden >"$root/etc/hostname"

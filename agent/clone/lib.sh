@@ -271,9 +271,16 @@ sc_bind_system() {
 		mkdir -p "$1/$dir"
 		mount -o bind "/$dir" "$1/$dir"
 	done
+	# A bind of /sys leaves its submounts behind; efibootmgr in the image needs the EFI variables.
+	if grep -q ' /sys/firmware/efi/efivars efivarfs ' /proc/mounts; then
+		mount -t efivarfs efivarfs "$1/sys/firmware/efi/efivars"
+	fi
 }
 
 sc_unbind_system() {
+	if grep -q " $1/sys/firmware/efi/efivars " /proc/mounts; then
+		umount "$1/sys/firmware/efi/efivars" 2>/dev/null || umount -l "$1/sys/firmware/efi/efivars"
+	fi
 	for dir in dev sys proc; do
 		umount "$1/$dir" 2>/dev/null || umount -l "$1/$dir"
 	done

@@ -1,7 +1,7 @@
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-/** A small but real system tree for the demo golden client: copied from this machine. */
+/** A small but real system tree (the benchmarks' golden client): copied from this machine. */
 export async function populateDemoTree(root: string): Promise<void> {
   for (const dir of ["etc", "usr/share/doc", "usr/bin", "usr/lib/os-release"]) {
     const target = path.join(root, dir);

@@ -2,13 +2,13 @@ import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGoldenClient, type GoldenClient } from "../../src/demo/golden-client.js";
+import { createDebianGoldenClient, debianGoldenLayout, debianGoldenTarball } from "../../src/demo/debian-golden.js";
+import type { GoldenClient } from "../../src/demo/golden-client.js";
 import { createProvisioningNetwork, type ProvisioningNetwork } from "../../src/demo/virtual-nodes.js";
-import { must } from "../../src/exec/must.js";
 import { Store } from "../../src/store/store.js";
-import { cliOk, projectRoot, runCli } from "../helpers/cli.js";
+import { cliOk, runCli } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
-import { freshOvmfVars, startVm, type RunningVm } from "../../src/demo/vm.js";
+import { freshOvmfVars, startVm, type RunningVm, type VmRun } from "../../src/demo/vm.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -20,26 +20,6 @@ let home: string;
 let work: string;
 let server: ServeProcess;
 let subnet: string;
-
-/** The golden machine had one 1.5 GiB disk: an MBR with / for BIOS, or a GPT with an ESP and / for UEFI. */
-const biosLayout = `<config>
-  <disk dev="/dev/vda" label_type="msdos" unit_of_measurement="MB" size_bytes="${1536 * MiB}">
-    <part num="1" size="*" p_type="primary" p_name="-" flags="boot" size_bytes="${1535 * MiB}"/>
-  </disk>
-  <fsinfo line="1" real_dev="/dev/vda1" mount_dev="/dev/vda1" mp="/" fs="ext4" options="errors=remount-ro" dump="0" pass="1"/>
-  <boel devstyle="udev"/>
-</config>
-`;
-const uefiLayout = `<config>
-  <disk dev="/dev/vda" label_type="gpt" unit_of_measurement="MB" size_bytes="${1536 * MiB}">
-    <part num="1" size="65" p_type="primary" p_name="EFI System" flags="esp" size_bytes="${64 * MiB}"/>
-    <part num="2" size="*" p_type="primary" p_name="root" flags="-" size_bytes="${1470 * MiB}"/>
-  </disk>
-  <fsinfo line="1" real_dev="/dev/vda2" mount_dev="/dev/vda2" mp="/" fs="ext4" options="errors=remount-ro" dump="0" pass="1"/>
-  <fsinfo line="2" real_dev="/dev/vda1" mount_dev="/dev/vda1" mp="/boot/efi" fs="vfat" options="umask=0077" dump="0" pass="2"/>
-  <boel devstyle="udev"/>
-</config>
-`;
 
 const cli = (command: string, ...args: string[]): Promise<string> => cliOk(home, command, ...args);
 
@@ -74,25 +54,15 @@ async function explain(vm: RunningVm): Promise<string> {
 }
 
 beforeAll(async () => {
-  const tarball = (await must("bash", [path.join(projectRoot, "scripts", "debian-golden.sh")], { timeoutMs: 1_200_000 })).stdoutTail.trim();
+  const tarball = await debianGoldenTarball();
   home = await mkdtemp(path.join(tmpdir(), "sysclone-home-"));
   work = await mkdtemp(path.join(tmpdir(), "sysclone-pxe-"));
-  const serverKey = (await cli("sysclone", "keys")).trim();
-  golden = await createGoldenClient({
-    rootSizeMiB: 1400,
-    varSizeMiB: 256,
-    populate: async (root) => {
-      await must("tar", ["-xpf", tarball, "-C", root]);
-      // The server's key, as an administrator puts it on the golden client: every clone then lets the server in (updatenode, capture).
-      await writeFile(path.join(root, "root", ".ssh", "authorized_keys"), `${serverKey}\n`, { mode: 0o600 });
-    },
-  });
-  await golden.authorize(serverKey);
+  golden = await createDebianGoldenClient(tarball, (await cli("sysclone", "keys")).trim());
   net = await createProvisioningNetwork();
   subnet = net.serverAddress.replace(/\.1$/, "");
   await cli("mkdef", "-t", "node", "golden01", `ip=${golden.address}`);
-  for (const [image, layout] of [["deb12bios", biosLayout], ["deb12uefi", uefiLayout]] as const) {
-    await writeFile(path.join(work, `${image}.xml`), layout);
+  for (const [image, firmware] of [["deb12bios", "bios"], ["deb12uefi", "uefi"]] as const) {
+    await writeFile(path.join(work, `${image}.xml`), debianGoldenLayout(firmware));
     await cli("imgcapture", "golden01", "-t", "sysclone", "-o", image, "--root", golden.root, "--layout", path.join(work, `${image}.xml`));
     await cli("chdef", "-t", "osimage", image, "postscripts=efibootloader,update_network");
     await cli("sysclone", "initrd", "build", image);
@@ -149,7 +119,7 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
     }
   }, 1_600_000);
 
-  it("OVMF + GPT: an unknown machine is discovered, becomes a defined node by a MAC swap, PXE-clones, and boots its own disk", async () => {
+  it("OVMF + GPT: an unknown machine is discovered, becomes a defined node by a MAC swap, PXE-clones, and, still network-first, is sent on to its own disk", async () => {
     const mac = "52:54:00:5d:00:02";
     // uefi01's old board (another MAC) died; the replacement is powered on before anyone tells sysclone.
     await cli("mkdef", "-t", "node", "uefi01", "mac=52:54:00:5d:00:99", `ip=${subnet}.62`, "hostname=uefi01.cluster", "nicmode=dhcp", "osimage=deb12uefi", "finalaction=poweroff");
@@ -159,11 +129,12 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
     const options = { firmware: "uefi" as const, varsFile: vars, disks: [disk], bridge: net.bridge, mac, timeoutMs: 1_500_000 };
     const discovered = "discovered-5254005d0002";
     const pxe = await startVm({ ...options, consoleFile: path.join(work, "uefi01.console") });
+    let run: VmRun;
     try {
       expect(await waitForState(discovered, "discovered", pxe, 300_000), await explain(pxe)).toBe("discovered");
       expect(withStore((store) => store.getObject("node", "uefi01")?.["state"])).toBe("ready");
       await cli("chdef", "uefi01", `mac=${mac}`);
-      const run = await pxe.done;
+      run = await pxe.done;
       expect(run.timedOut, await explain(pxe)).toBe(false);
       expect(run.console).toContain("efibootloader: done (uefi");
       expect(run.console).toContain("sysclone: powering off");
@@ -175,14 +146,20 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
     const events = withStore((store) => store.events({ node: "uefi01" }));
     expect(events.map((e) => e.message)).toContain(`discovered record ${discovered} is now uefi01`);
 
-    // Power on again, disk first: OVMF finds grub at the removable path of the new ESP and Debian comes up as uefi01.
-    const fromDisk = await startVm({ ...options, bootFrom: "disk", allowReboot: true, consoleFile: path.join(work, "uefi01-disk.console") });
+    // Power on again, still network first (as a PXE-managed rack is): /boot sends the installed node to its disk,
+    // iPXE exits, and OVMF goes on to the entry efibootloader added after the network ones: Debian comes up as uefi01.
+    const again = await startVm({ ...options, allowReboot: true, consoleFile: path.join(work, "uefi01-again.console") });
     try {
-      const state = await waitForState("uefi01", "booted", fromDisk, 900_000);
-      expect(state, await explain(fromDisk)).toBe("booted");
-      expect(await fromDisk.waitFor(/uefi01 login:/, 120_000)).toMatch(/uefi01 login:/);
+      const state = await waitForState("uefi01", "booted", again, 900_000);
+      expect(state, await explain(again)).toBe("booted");
+      expect(await again.waitFor(/uefi01 login:/, 120_000)).toMatch(/uefi01 login:/);
     } finally {
-      await fromDisk.kill();
+      await again.kill();
     }
+    expect(run.console).toMatch(/efibootloader: UEFI entry Boot[0-9A-F]{4} \(debian, \/EFI\/debian\/grubx64\.efi\) after BootOrder [0-9A-F]{4}/);
+    const after = withStore((store) => store.events({ node: "uefi01" })).reverse();
+    const finish = after.findIndex((e) => e.kind === "finish");
+    expect(after.slice(finish).map((e) => e.message)).toContain("PXE boot: local disk (installed)");
+    expect(after.filter((e) => e.kind === "token")).toHaveLength(1);
   }, 1_600_000);
 });

@@ -1,0 +1,118 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startServer } from "../server/main.js";
+import { checkoutRoot, resolveHome } from "../src/config/paths.js";
+import { createDebianGoldenClient, debianGoldenLayout, debianGoldenTarball } from "../src/demo/debian-golden.js";
+import { createProvisioningNetwork } from "../src/demo/virtual-nodes.js";
+import { startVm } from "../src/demo/vm.js";
+import { SupervisedDaemon } from "../src/exec/daemon.js";
+import { must } from "../src/exec/must.js";
+import { ImageRepository } from "../src/image/repository.js";
+import { Store } from "../src/store/store.js";
+import { cli, seconds } from "./helpers.js";
+
+const GiB = 1024 * 1024 * 1024;
+
+async function emptyDisk(file: string): Promise<string> {
+  await rm(file, { force: true });
+  await writeFile(file, "");
+  await truncate(file, 2 * GiB);
+  return file;
+}
+
+/**
+ * One bare VM's whole chain — power-on, PXE, iPXE, the clone, the reboot, /boot sending it to its
+ * disk, Debian's first boot reporting `booted` — against the floor in the same run: the same VM
+ * booted with -kernel/-initrd (the clone kernel and drivers) straight into mkfs and a plain rsync
+ * of the same image from a plain rsync daemon, then powered off.
+ */
+export async function benchVm(): Promise<void> {
+  const tarball = await debianGoldenTarball();
+  const home = await mkdtemp(path.join(tmpdir(), "sysclone-bench-"));
+  const golden = await createDebianGoldenClient(tarball, cli(home, "sysclone", ["keys"]).trim());
+  const net = await createProvisioningNetwork();
+  const controller = new AbortController();
+  let store: Store | undefined;
+  try {
+    const subnet = net.serverAddress.replace(/\.1$/, "");
+    const layout = path.join(home, "layout.xml");
+    await writeFile(layout, debianGoldenLayout("bios"));
+    cli(home, "mkdef", ["golden", `ip=${golden.address}`]);
+    cli(home, "imgcapture", ["golden", "-t", "sysclone", "-o", "benchimg", "--root", golden.root, "--layout", layout]);
+    cli(home, "chdef", ["-t", "osimage", "benchimg", "postscripts=efibootloader,update_network"]);
+    cli(home, "sysclone", ["initrd", "build", "benchimg"]);
+    cli(home, "mkdef", ["bench01", "mac=52:54:00:be:00:01", `ip=${subnet}.21`, "hostname=bench01.bench", "nicmode=dhcp", "osimage=benchimg"]);
+    const paths = resolveHome({ SYSCLONE_HOME: home });
+    const imageRoot = path.join(paths.images, "benchimg", "v1", "root");
+    const netboot = path.join(paths.images, "benchimg", "netboot");
+    const info = JSON.parse(await readFile(path.join(paths.images, "benchimg", "v1", "image.json"), "utf8")) as { sizeBytes: number; fileCount: number };
+    store = Store.open(paths.database);
+    const server = await startServer({
+      home: paths, store, repository: new ImageRepository(paths.images), host: net.serverAddress, port: 18380, url: `http://${net.serverAddress}:18380`,
+      rsyncPort: 18390, maxConnections: 16, signal: controller.signal, log: () => undefined,
+      dhcp: { interface: net.bridge, mode: "full", range: `${subnet}.100,${subnet}.150,255.255.255.0` }, retrySeconds: 5,
+    });
+    const rawConf = path.join(home, "raw-rsyncd.conf");
+    await writeFile(rawConf, `use chroot = yes\nnumeric ids = yes\nuid = root\ngid = root\n[raw]\n  path = ${imageRoot}\n  read only = yes\n`);
+    const rawDaemon = new SupervisedDaemon({ name: "raw rsyncd", command: "rsync", args: ["--daemon", "--no-detach", `--config=${rawConf}`, `--address=${net.serverAddress}`, "--port=18391"], signal: controller.signal, log: () => undefined });
+    // The floor's initrd: ours with its /init replaced by a second cpio appended (the kernel unpacks both, the later wins).
+    const floorDir = path.join(home, "floor");
+    await mkdir(floorDir);
+    await copyFile(path.join(checkoutRoot(), "bench", "vm-floor-init.sh"), path.join(floorDir, "init"));
+    await must("chmod", ["755", path.join(floorDir, "init")]);
+    const floorInitrd = path.join(home, "floor-initrd.img");
+    await must("sh", ["-c", 'cat "$1" > "$3" && (cd "$2" && echo init | cpio -o -H newc --quiet -R 0:0) >> "$3"', "sh", path.join(netboot, "initrd.img"), floorDir, floorInitrd]);
+
+    const floor = async (): Promise<number> => {
+      const start = process.hrtime.bigint();
+      const vm = await startVm({
+        kernel: path.join(netboot, "kernel"), initrd: floorInitrd, append: `console=ttyS0 quiet floor.ip=${subnet}.21/24 floor.source=rsync://${net.serverAddress}:18391/raw/`,
+        disks: [await emptyDisk(path.join(home, "floor.img"))], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "floor.console"), timeoutMs: 900_000,
+      });
+      const run = await vm.done;
+      if (!run.console.includes("floor: done")) throw new Error(`the floor VM failed:\n${run.console.slice(-3000)}`);
+      return seconds(start);
+    };
+    const chain = async (): Promise<{ total: number; firstRequest: number; clone: number }> => {
+      cli(home, "nodeset", ["bench01", "osimage=benchimg"]);
+      const since = Math.max(0, ...(store?.events({ limit: 1 }).map((e) => e.id) ?? []));
+      const start = process.hrtime.bigint();
+      const vm = await startVm({ firmware: "bios", disks: [await emptyDisk(path.join(home, "bench01.img"))], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "bench01.console"), timeoutMs: 1_500_000, allowReboot: true });
+      try {
+        let firstRequest = 0;
+        let tokenAt = 0;
+        let finishAt = 0;
+        for (;;) {
+          const now = seconds(start);
+          const kinds = new Set((store?.events({ node: "bench01", limit: 50 }) ?? []).filter((e) => e.id > since).map((e) => e.kind));
+          if (!firstRequest && kinds.size > 0) firstRequest = now;
+          if (!tokenAt && kinds.has("token")) tokenAt = now;
+          if (!finishAt && kinds.has("finish")) finishAt = now;
+          const state = store?.getObject("node", "bench01")?.["state"];
+          if (state === "booted") return { total: now, firstRequest, clone: finishAt - tokenAt };
+          if (state === "failed" || vm.ended()) throw new Error(`the PXE chain failed (state ${state ?? "?"}):\n${(await vm.console()).slice(-3000)}`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      } finally {
+        await vm.kill();
+      }
+    };
+
+    const floorTime = await floor();
+    const ours = await chain();
+    console.log(`vm benchmark: ${(info.sizeBytes / 1e6).toFixed(0)} MB Debian, ${info.fileCount} entries, one qemu VM (TCG, 1 vCPU, SeaBIOS) with an empty 2 GiB disk`);
+    console.log(`  floor: -kernel/-initrd straight into mkfs + a plain rsync daemon pull, power-off: ${floorTime.toFixed(1)} s`);
+    console.log(`  sysclone: power-on → PXE → clone → reboot → local disk → Debian reports booted: ${ours.total.toFixed(1)} s`);
+    console.log(`    of which: firmware + DHCP + iPXE to the first /boot request ${ours.firstRequest.toFixed(1)} s; token → finish (the clone) ${ours.clone.toFixed(1)} s; the rest is the reboot and Debian's own boot`);
+    console.log(`  chain ÷ floor: ${(ours.total / floorTime).toFixed(2)} (goal ≤ 1.3)`);
+    await rawDaemon.stop();
+    await server.close();
+  } finally {
+    controller.abort();
+    store?.close();
+    await net.destroy();
+    await golden.destroy();
+    await rm(home, { recursive: true, force: true });
+  }
+}
