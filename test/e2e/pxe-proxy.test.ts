@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProvisioningNetwork, type ProvisioningNetwork } from "../../src/demo/virtual-nodes.js";
+import { freshOvmfVars, startVm } from "../../src/demo/vm.js";
+import { Store } from "../../src/store/store.js";
+import { startServe, type ServeProcess } from "../helpers/serve.js";
+
+const port = 18285;
+const rsyncPort = 19078;
+let net: ProvisioningNetwork;
+let home: string;
+let work: string;
+let server: ServeProcess;
+let siteDhcp: ChildProcess;
+let subnet: string;
+
+function discoveredRecord(mac: string): Record<string, string> | undefined {
+  const store = Store.open(path.join(home, "var", "sysclone.db"));
+  try {
+    return store.getObject("node", `discovered-${mac.replace(/:/g, "")}`);
+  } finally {
+    store.close();
+  }
+}
+
+/** serve's dnsmasq directory: the one whose configuration names this test's bridge. */
+async function proxyDnsmasqDir(): Promise<string> {
+  for (const entry of await readdir("/run/sysclone")) {
+    const dir = path.join("/run/sysclone", entry);
+    const config = await readFile(path.join(dir, "dnsmasq.conf"), "utf8").catch(() => "");
+    if (config.includes(`interface=${net.bridge}`)) {
+      expect(config).toMatch(/,proxy/);
+      return dir;
+    }
+  }
+  throw new Error(`no dnsmasq configuration for ${net.bridge} under /run/sysclone`);
+}
+
+/**
+ * The site already runs a DHCP server that knows nothing of PXE (a plain dnsmasq in a namespace of
+ * its own on the same segment); sysclone serve only adds proxy-DHCP: boot information, no addresses.
+ */
+beforeAll(async () => {
+  home = await mkdtemp(path.join(tmpdir(), "sysclone-home-"));
+  work = await mkdtemp(path.join(tmpdir(), "sysclone-pxe-"));
+  net = await createProvisioningNetwork();
+  subnet = net.serverAddress.replace(/\.1$/, "");
+  const site = await net.addNode("site-dhcp");
+  siteDhcp = spawn("ip", [
+    "netns", "exec", site.namespace, "dnsmasq", "--keep-in-foreground", "--port=0", "--interface=eth0", "--bind-interfaces",
+    `--dhcp-range=${subnet}.200,${subnet}.220,255.255.255.0,10m`, `--dhcp-leasefile=${path.join(work, "site.leases")}`, "--log-dhcp", `--log-facility=${path.join(work, "site.log")}`,
+  ], { stdio: "ignore" });
+  server = await startServe(home, net.serverAddress, port, rsyncPort, ["--dhcp-interface", net.bridge, "--proxy-dhcp", `${subnet}.0`, "--retry-seconds", "5"]);
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  siteDhcp?.kill();
+  await net?.destroy();
+  if (home) await rm(home, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("proxy-DHCP beside the site's own DHCP server", () => {
+  for (const firmware of ["bios", "uefi"] as const) {
+    it(`${firmware === "bios" ? "SeaBIOS" : "OVMF"}: the address comes from the site's server, the boot file from sysclone's proxy, and the machine reaches /boot`, async () => {
+      const mac = firmware === "bios" ? "52:54:00:70:00:01" : "52:54:00:70:00:02";
+      const vm = await startVm({
+        firmware, ...(firmware === "uefi" ? { varsFile: await freshOvmfVars(path.join(work, "proxy.vars")) } : {}),
+        disks: [], bridge: net.bridge, mac, consoleFile: path.join(work, `${firmware}.console`), timeoutMs: 400_000,
+      });
+      try {
+        // An unknown machine: /boot records it, which it only can once the whole chain up to HTTP worked.
+        const console = await vm.waitFor(/sysclone: this machine is not known to the server/, 300_000);
+        expect(discoveredRecord(mac)?.["state"], `console:\n${console.slice(-3000)}\nserver:\n${server.output().slice(-2000)}`).toBe("discovered");
+        // iPXE's own DHCP shows the lease: from the site's range, not from sysclone.
+        const ipxeAddress = new RegExp(`net0: ${subnet.replace(/\./g, "\\.")}\\.(\\d+)/`).exec(console);
+        expect(Number(ipxeAddress?.[1])).toBeGreaterThanOrEqual(200);
+        expect(Number(ipxeAddress?.[1])).toBeLessThanOrEqual(220);
+        expect(await readFile(path.join(work, "site.leases"), "utf8")).toContain(mac);
+        // sysclone's own dnsmasq, in proxy mode, leased nothing.
+        expect(await readFile(path.join(await proxyDnsmasqDir(), "leases"), "utf8").catch(() => "")).not.toContain(mac);
+      } finally {
+        await vm.kill();
+      }
+    }, 420_000);
+  }
+});
