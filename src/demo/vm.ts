@@ -28,6 +28,8 @@ export interface VmOptions {
   readonly bootFrom?: "network" | "disk";
   /** A guest reboot restarts the VM (firmware again) instead of ending it. */
   readonly allowReboot?: boolean;
+  /** false: the NIC has no option ROM (QEMU's are iPXE), so OVMF's own PXE client boots, as on most real boards. */
+  readonly nicRom?: boolean;
 }
 
 export interface RunningVm {
@@ -74,7 +76,7 @@ export async function startVm(options: VmOptions): Promise<RunningVm> {
     ...(direct ? ["-kernel", options.kernel ?? "", "-initrd", options.initrd ?? "", "-append", options.append ?? ""] : []),
     "-serial", `file:${options.consoleFile}`,
     "-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no`,
-    "-device", `virtio-net-pci,netdev=n0,mac=${options.mac}${direct ? "" : `,bootindex=${diskFirst ? 2 : 1}`}`,
+    "-device", `virtio-net-pci,netdev=n0,mac=${options.mac}${direct ? "" : `,bootindex=${diskFirst ? 2 : 1}`}${options.nicRom === false ? ",romfile=" : ""}`,
     ...options.disks.flatMap((disk, i) => ["-drive", `file=${disk},if=none,id=d${i},format=raw`, "-device", `virtio-blk-pci,drive=d${i}${direct || i > 0 ? "" : `,bootindex=${diskFirst ? 1 : 2}`}`]),
   ];
   const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });

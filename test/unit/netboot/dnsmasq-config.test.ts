@@ -19,6 +19,9 @@ describe("dnsmasq configuration", () => {
     expect(text).toContain("dhcp-boot=tag:ipxe,http://10.0.0.1:8080/boot.ipxe\n");
     expect(text).toContain('pxe-service=tag:!ipxe,x86PC,"sysclone",undionly\n');
     expect(text).toContain('pxe-service=tag:!ipxe,X86-64_EFI,"sysclone",ipxe.efi\n');
+    // iPXE ignores a proxy answer without a PXE menu: it gets one naming the script.
+    expect(text).toContain('pxe-service=tag:ipxe,x86PC,"sysclone",http://10.0.0.1:8080/boot.ipxe\n');
+    expect(text).toContain('pxe-service=tag:ipxe,X86-64_EFI,"sysclone",http://10.0.0.1:8080/boot.ipxe\n');
     expect(() => renderDnsmasqConfig({ ...config, mode: "proxy" })).toThrow(/subnet's address/);
   });
 
