@@ -97,7 +97,7 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
   const uuid = usableUuid(report.uuid);
   const serial = usableSerial(report.serial);
   if (identity.kind === "conflict") {
-    store.addEvent({ kind: "identity-conflict", message: `a machine (${report.macs.join(" ")}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
+    store.addEvent({ kind: "identity-conflict", message: `a machine (${report.macs.map((mac) => normaliseMac(mac) ?? mac).join(" ")}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
     return { template: "conflict", data: { server: serverUrl, nodes: identity.names.join(", "), wait: retry } };
   }
   if (identity.kind === "unknown") {

@@ -30,6 +30,8 @@ export interface VmOptions {
   readonly allowReboot?: boolean;
   /** false: the NIC has no option ROM (QEMU's are iPXE), so OVMF's own PXE client boots, as on most real boards. */
   readonly nicRom?: boolean;
+  /** The machine's DMI (SMBIOS) UUID, as `dmidecode -s system-uuid` shows it. */
+  readonly uuid?: string;
 }
 
 export interface RunningVm {
@@ -72,6 +74,7 @@ export async function startVm(options: VmOptions): Promise<RunningVm> {
   const args = [
     "-accel", "tcg", "-m", "1024", "-smp", "1", "-nographic", "-monitor", "none", "-display", "none",
     ...(options.allowReboot ? [] : ["-no-reboot"]),
+    ...(options.uuid ? ["-uuid", options.uuid] : []),
     ...firmware,
     ...(direct ? ["-kernel", options.kernel ?? "", "-initrd", options.initrd ?? "", "-append", options.append ?? ""] : []),
     "-serial", `file:${options.consoleFile}`,

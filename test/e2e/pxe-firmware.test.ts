@@ -1,3 +1,4 @@
+// Quick firmware-level PXE checks with real SeaBIOS/OVMF and iPXE, no disk: proxy-DHCP beside a site DHCP server, identity conflicts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProvisioningNetwork, type ProvisioningNetwork } from "../../src/demo/virtual-nodes.js";
 import { freshOvmfVars, startVm } from "../../src/demo/vm.js";
 import { Store } from "../../src/store/store.js";
+import { cliOk } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 
 const port = 18285;
@@ -91,4 +93,30 @@ describe("proxy-DHCP beside the site's own DHCP server", () => {
       }
     }, 420_000);
   }
+});
+
+describe("identity with real firmware", () => {
+  it("two nodes given the DMI UUID of one machine (whose MAC neither has): the conflict is reported, neither is installed, nothing is recorded as discovered", async () => {
+    const mac = "52:54:00:70:00:03";
+    const uuid = "4c4c4544-0051-3510-8052-b4c04f4e3232";
+    // The SMBIOS UUID as iPXE reads it from the firmware, in dmidecode's spelling (upper case here, as an administrator may paste it).
+    await cliOk(home, "mkdef", "-t", "node", "conf-a", `uuid=${uuid.toUpperCase()}`);
+    await cliOk(home, "mkdef", "-t", "node", "conf-b", `uuid=${uuid}`);
+    const vm = await startVm({ firmware: "bios", uuid, disks: [], bridge: net.bridge, mac: mac, consoleFile: path.join(work, "conflict.console"), timeoutMs: 300_000 });
+    try {
+      const console = await vm.waitFor(/matches more than one node/, 240_000);
+      expect(console, `console:\n${console.slice(-3000)}\nserver:\n${server.output().slice(-2000)}`).toMatch(/sysclone: this machine matches more than one node \(conf-a, conf-b\)/);
+    } finally {
+      await vm.kill();
+    }
+    const store = Store.open(path.join(home, "var", "sysclone.db"));
+    try {
+      const events = store.events({ limit: 200 });
+      expect(events.find((e) => e.kind === "identity-conflict")?.message).toBe(`a machine (${mac}) matches conf-a, conf-b; not installing`);
+      expect(events.filter((e) => e.kind === "token" && (e.node === "conf-a" || e.node === "conf-b"))).toHaveLength(0);
+      expect(store.getObject("node", `discovered-${mac.replace(/:/g, "")}`)).toBeUndefined();
+    } finally {
+      store.close();
+    }
+  }, 320_000);
 });
