@@ -18,7 +18,9 @@ export interface BootReport {
 export type Identification =
   | { readonly kind: "node"; readonly name: string; readonly stale: readonly string[] }
   | { readonly kind: "unknown" }
-  | { readonly kind: "conflict"; readonly names: readonly string[] };
+  | { readonly kind: "conflict"; readonly names: readonly string[] }
+  /** A node with MACs of its own claimed by another machine's UUID or serial: two machines share one identity. */
+  | { readonly kind: "duplicate"; readonly name: string; readonly via: "uuid" | "serial"; readonly nodeMacs: readonly string[] };
 
 /** Vendor placeholders that many boards report: never an identity. */
 const JUNK_UUIDS = new Set(["00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "03000200-0400-0500-0006-000700080009"]);
@@ -43,22 +45,30 @@ export function usableSerial(text: string | undefined): string | undefined {
 /**
  * A MAC match decides; without one, the DMI UUID; without that, the serial. Defined nodes win over
  * discovered records (which are then stale); two defined nodes claiming the machine are a conflict.
+ * A UUID or serial match on a node that has MACs, none of them this machine's, is a duplicate: two
+ * boxes with one identity (boards with copied SMBIOS data), or a changed NIC; either way nobody
+ * can tell which box is the node, so neither is installed until a person sets `mac`.
  */
 export function identify(machines: readonly KnownMachine[], report: BootReport): Identification {
   const macs = new Set(report.macs.map(normaliseMac).filter((m): m is string => m !== undefined));
   const uuid = usableUuid(report.uuid);
   const serial = usableSerial(report.serial);
   const tiers = [
-    machines.filter((m) => m.macs.some((mac) => macs.has(mac))),
-    uuid === undefined ? [] : machines.filter((m) => m.uuid.toLowerCase() === uuid),
-    serial === undefined ? [] : machines.filter((m) => m.serial === serial),
-  ];
-  for (const matches of tiers) {
+    { via: "mac", matches: machines.filter((m) => m.macs.some((mac) => macs.has(mac))) },
+    { via: "uuid", matches: uuid === undefined ? [] : machines.filter((m) => m.uuid.toLowerCase() === uuid) },
+    { via: "serial", matches: serial === undefined ? [] : machines.filter((m) => m.serial === serial) },
+  ] as const;
+  for (const { via, matches } of tiers) {
     if (matches.length === 0) continue;
     const defined = matches.filter((m) => !m.discovered);
     const winners = defined.length > 0 ? defined : matches;
     const names = [...new Set(winners.map((m) => m.name))].sort();
     if (names.length > 1) return { kind: "conflict", names };
+    const winner = winners[0];
+    // Past the MAC tier no MAC of this machine is known: a node with MACs of its own is another box.
+    if (via !== "mac" && winner && !winner.discovered && winner.macs.length > 0 && macs.size > 0) {
+      return { kind: "duplicate", name: winner.name, via, nodeMacs: winner.macs };
+    }
     const stale = [...new Set(matches.filter((m) => m.discovered && m.name !== names[0]).map((m) => m.name))].sort();
     return { kind: "node", name: names[0] ?? "", stale };
   }

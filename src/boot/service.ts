@@ -96,9 +96,25 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
   const identity = identify(candidateMachines(store, report), report);
   const uuid = usableUuid(report.uuid);
   const serial = usableSerial(report.serial);
+  const machineMacs = report.macs.map((mac) => normaliseMac(mac) ?? mac).join(" ");
   if (identity.kind === "conflict") {
-    store.addEvent({ kind: "identity-conflict", message: `a machine (${report.macs.map((mac) => normaliseMac(mac) ?? mac).join(" ")}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
-    return { template: "conflict", data: { server: serverUrl, nodes: identity.names.join(", "), wait: retry } };
+    store.addEvent({ kind: "identity-conflict", message: `a machine (${machineMacs}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
+    return { template: "conflict", data: { server: serverUrl, problem: `this machine matches more than one node (${identity.names.join(", ")})`, fix: "fix the mac, uuid or serial of these nodes", wait: retry } };
+  }
+  if (identity.kind === "duplicate") {
+    // Nobody can tell which box is the node: neither is installed. The node's install is cancelled (an install under way on
+    // the other box is revoked too) until a person sets its mac and runs nodeset again.
+    const node = store.requireObject("node", identity.name);
+    const latest = store.installs.latest(identity.name);
+    const revoked = latest !== undefined && (latest.state === "issued" || latest.state === "planned");
+    if (revoked) store.installs.end(latest.id, "revoked");
+    const problem = `a machine (${machineMacs}) claims ${identity.name} by its ${identity.via}, but ${identity.name} has MAC ${identity.nodeMacs.join(",")}: two machines share one identity`;
+    const cancelled = isInstallDestiny(node["destiny"]);
+    store.updateObject("node", identity.name, { lasterror: problem, ...(cancelled ? { destiny: "boot", ...(revoked ? { state: "failed" } : {}) } : {}) });
+    const consequences = [revoked ? "its install under way is revoked" : "", cancelled ? "its install is cancelled (chdef mac=, then nodeset again)" : ""].filter((c) => c !== "");
+    store.addEvent({ kind: "identity-conflict", node: identity.name, message: `${problem}; not installing${consequences.length > 0 ? `: ${consequences.join(", ")}` : ""}`, data: { ...report } });
+    const firstMac = normaliseMac(report.macs[0] ?? "") ?? "";
+    return { template: "conflict", data: { server: serverUrl, problem: `this machine claims ${identity.name} by its ${identity.via}, but ${identity.name} has another MAC`, fix: `if this box is ${identity.name}: chdef ${identity.name} mac=${firstMac}`, wait: retry } };
   }
   if (identity.kind === "unknown") {
     const name = discoveredName(report);
@@ -124,6 +140,9 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
   const fill: Record<string, string> = {};
   if (!node["uuid"] && uuid) fill["uuid"] = uuid;
   if (!node["serial"] && serial) fill["serial"] = serial;
+  // A node defined by UUID or serial learns the MAC it boots from: DHCP host entries follow, and a second box with the same identity is told apart.
+  const bootMac = normaliseMac(report.macs[0] ?? "");
+  if (!node["mac"] && bootMac) fill["mac"] = bootMac;
   if (Object.keys(fill).length > 0) store.updateObject("node", name, fill);
   if (node["destiny"] === "shell") {
     const osimage = bootableOsimage(deps, name, retry);

@@ -119,4 +119,26 @@ describe("identity with real firmware", () => {
       store.close();
     }
   }, 320_000);
+
+  it("two boxes with one DMI UUID (copied SMBIOS data): the first boots as the node and gives it its MAC, the second is told it is a duplicate", async () => {
+    const uuid = "4c4c4544-0051-3510-8052-b4c04f4e3299";
+    await cliOk(home, "mkdef", "-t", "node", "dup01", `uuid=${uuid}`);
+    const boxes = [{ mac: "52:54:00:70:00:05", expect: /sysclone: dup01: booting from the local disk/ }, { mac: "52:54:00:70:00:06", expect: /this machine claims dup01 by its uuid/ }];
+    for (const [i, box] of boxes.entries()) {
+      const vm = await startVm({ firmware: "bios", uuid, disks: [], bridge: net.bridge, mac: box.mac, consoleFile: path.join(work, `dup${i}.console`), timeoutMs: 300_000 });
+      try {
+        const console = await vm.waitFor(box.expect, 240_000);
+        expect(console, `console:\n${console.slice(-3000)}\nserver:\n${server.output().slice(-2000)}`).toMatch(box.expect);
+      } finally {
+        await vm.kill();
+      }
+    }
+    const store = Store.open(path.join(home, "var", "sysclone.db"));
+    try {
+      expect(store.requireObject("node", "dup01")["mac"]).toBe("52:54:00:70:00:05");
+      expect(store.events({ node: "dup01", limit: 1 })[0]?.message).toMatch(/^a machine \(52:54:00:70:00:06\) claims dup01 by its uuid, but dup01 has MAC 52:54:00:70:00:05: two machines share one identity; not installing/);
+    } finally {
+      store.close();
+    }
+  }, 620_000);
 });

@@ -105,6 +105,28 @@ describe("/boot follows each machine's state", () => {
     expect(store.events({ limit: 5 }).some((e) => e.kind === "identity-conflict")).toBe(true);
   });
 
+  it("two boxes with one DMI UUID: the first learns the node's MAC, the second is a duplicate, and neither is installed", async () => {
+    const uuid = "4c4c4544-0000-0000-0000-0000000000d1";
+    store.createObject("node", "dup01", { ...defaults("node"), uuid, osimage: "rocky9", destiny: "install" });
+    const first = await boot(`mac=52-54-00-dd-00-01&uuid=${uuid}`);
+    expect(first).toMatch(/sysclone\.node=dup01 sysclone\.token=/);
+    expect(store.requireObject("node", "dup01")["mac"]).toBe("52:54:00:dd:00:01");
+    expect(store.installs.latest("dup01")?.state).toBe("issued");
+
+    const second = await boot(`mac=52-54-00-dd-00-02&uuid=${uuid}`);
+    expect(second).toContain("sysclone: this machine claims dup01 by its uuid, but dup01 has another MAC; nothing is installed");
+    expect(second).toContain("if this box is dup01: chdef dup01 mac=52:54:00:dd:00:02");
+    expect(second).not.toContain("kernel");
+    // The first box's install is stopped too: nobody can tell which box is dup01.
+    expect(store.installs.latest("dup01")?.state).toBe("revoked");
+    expect(store.requireObject("node", "dup01")).toMatchObject({ destiny: "boot", state: "failed" });
+    expect(store.events({ node: "dup01", limit: 1 })[0]?.message).toBe(
+      "a machine (52:54:00:dd:00:02) claims dup01 by its uuid, but dup01 has MAC 52:54:00:dd:00:01: two machines share one identity; not installing: its install under way is revoked, its install is cancelled (chdef mac=, then nodeset again)",
+    );
+    expect(await boot(`mac=52-54-00-dd-00-01&uuid=${uuid}`)).toContain("booting from the local disk");
+    expect(store.getObject("node", "discovered-525400dd0002")).toBeUndefined();
+  });
+
   it("says what is missing when the image has no clone initrd, instead of booting a broken install", async () => {
     store.createObject("node", "n09", { ...defaults("node"), mac: "52:54:00:aa:00:09", osimage: "bare", destiny: "install" });
     const answer = await boot("mac=52-54-00-aa-00-09");

@@ -8,7 +8,7 @@ const machine = (name: string, macs: string[], uuid = "", serial = "", discovere
 const fleet = [
   machine("n01", ["52:54:00:00:00:01"], "4c4c4544-0001-0000-0000-000000000001", "SN001"),
   machine("n02", ["52:54:00:00:00:02", "52:54:00:00:01:02"], "", "SN002"),
-  machine("n03", [], "4c4c4544-0003-0000-0000-000000000003"),
+  machine("n03", [], "4c4c4544-0003-0000-0000-000000000003", "SN003"),
   machine("discovered-525400000009", ["52:54:00:00:00:09"], "", "", true),
   machine("n09", ["52:54:00:00:00:09"]),
   machine("twin-a", ["52:54:00:00:00:0a"]),
@@ -20,7 +20,9 @@ describe("identify a booting machine", () => {
     ["a MAC, in iPXE's hyphen form", { macs: ["52-54-00-00-00-01"] }, { kind: "node", name: "n01", stale: [] }],
     ["a second NIC's MAC", { macs: ["52:54:00:00:01:02"] }, { kind: "node", name: "n02", stale: [] }],
     ["the DMI UUID when no MAC matches", { macs: ["52:54:00:99:99:99"], uuid: "4C4C4544-0003-0000-0000-000000000003" }, { kind: "node", name: "n03", stale: [] }],
-    ["the serial when nothing else matches", { macs: ["52:54:00:99:99:99"], serial: "SN002" }, { kind: "node", name: "n02", stale: [] }],
+    ["the serial when nothing else matches", { macs: ["52:54:00:99:99:99"], serial: "SN003" }, { kind: "node", name: "n03", stale: [] }],
+    ["a UUID of a node whose MAC is another box's: a duplicate", { macs: ["52:54:00:99:99:99"], uuid: "4c4c4544-0001-0000-0000-000000000001" }, { kind: "duplicate", name: "n01", via: "uuid", nodeMacs: ["52:54:00:00:00:01"] }],
+    ["a serial of a node whose MACs are another box's: a duplicate", { macs: ["52:54:00:99:99:99"], serial: "SN002" }, { kind: "duplicate", name: "n02", via: "serial", nodeMacs: ["52:54:00:00:00:02", "52:54:00:00:01:02"] }],
     ["a defined node over its discovered record, which becomes stale", { macs: ["52:54:00:00:00:09"] }, { kind: "node", name: "n09", stale: ["discovered-525400000009"] }],
     ["nothing: unknown", { macs: ["52:54:00:99:99:99"] }, { kind: "unknown" }],
     ["a placeholder UUID and serial are no identity", { macs: ["52:54:00:99:99:99"], uuid: "03000200-0400-0500-0006-000700080009", serial: "To Be Filled By O.E.M." }, { kind: "unknown" }],
@@ -45,7 +47,7 @@ describe("boot scripts: every variant rendered whole against its stored copy", (
     ["install", { server, node: "n01", osimage: "rocky9", token: "AbC-123_xyz", onfail: "shell" }],
     ["local", { server, node: "n01", reason: "installed" }],
     ["discovered", { server, node: "discovered-525400abcdef", mac: "52:54:00:ab:cd:ef", wait: "30" }],
-    ["conflict", { server, nodes: "twin-a, twin-b", wait: "30" }],
+    ["conflict", { server, problem: "this machine matches more than one node (twin-a, twin-b)", fix: "fix the mac, uuid or serial of these nodes", wait: "30" }],
     ["problem", { server, node: "n01", message: "osimage rocky9 has no clone initrd (sysclone initrd build rocky9)", wait: "30" }],
   ];
   it.each(cases)("%s", async (name, data) => {
