@@ -1,11 +1,11 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startServer } from "../server/main.js";
 import { checkoutRoot, resolveHome } from "../src/config/paths.js";
 import { createDebianGoldenClient, debianGoldenLayout, debianGoldenTarball } from "../src/demo/debian-golden.js";
 import { createProvisioningNetwork } from "../src/demo/virtual-nodes.js";
-import { startVm } from "../src/demo/vm.js";
+import { emptyDisk, startVm } from "../src/demo/vm.js";
 import { SupervisedDaemon } from "../src/exec/daemon.js";
 import { must } from "../src/exec/must.js";
 import { ImageRepository } from "../src/image/repository.js";
@@ -13,13 +13,6 @@ import { Store } from "../src/store/store.js";
 import { cli, seconds } from "./helpers.js";
 
 const GiB = 1024 * 1024 * 1024;
-
-async function emptyDisk(file: string): Promise<string> {
-  await rm(file, { force: true });
-  await writeFile(file, "");
-  await truncate(file, 2 * GiB);
-  return file;
-}
 
 /**
  * One bare VM's whole chain — power-on, PXE, iPXE, the clone, the reboot, /boot sending it to its
@@ -68,7 +61,7 @@ export async function benchVm(): Promise<void> {
       const start = process.hrtime.bigint();
       const vm = await startVm({
         kernel: path.join(netboot, "kernel"), initrd: floorInitrd, append: `console=ttyS0 quiet floor.ip=${subnet}.21/24 floor.source=rsync://${net.serverAddress}:18391/raw/`,
-        disks: [await emptyDisk(path.join(home, "floor.img"))], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "floor.console"), timeoutMs: 900_000,
+        disks: [await emptyDisk(path.join(home, "floor.img"), 2 * GiB)], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "floor.console"), timeoutMs: 900_000,
       });
       const run = await vm.done;
       if (!run.console.includes("floor: done")) throw new Error(`the floor VM failed:\n${run.console.slice(-3000)}`);
@@ -78,7 +71,7 @@ export async function benchVm(): Promise<void> {
       cli(home, "nodeset", ["bench01", "osimage=benchimg"]);
       const since = Math.max(0, ...(store?.events({ limit: 1 }).map((e) => e.id) ?? []));
       const start = process.hrtime.bigint();
-      const vm = await startVm({ firmware: "bios", disks: [await emptyDisk(path.join(home, "bench01.img"))], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "bench01.console"), timeoutMs: 1_500_000, allowReboot: true });
+      const vm = await startVm({ firmware: "bios", disks: [await emptyDisk(path.join(home, "bench01.img"), 2 * GiB)], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "bench01.console"), timeoutMs: 1_500_000, allowReboot: true });
       try {
         let firstRequest = 0;
         let tokenAt = 0;

@@ -1,10 +1,10 @@
-import { mkdir, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startServer } from "../../server/main.js";
 import { captureImage } from "../capture/capture.js";
 import { createDebianGoldenClient, debianGoldenLayout, debianGoldenTarball } from "../demo/debian-golden.js";
 import { createProvisioningNetwork } from "../demo/virtual-nodes.js";
-import { startVm, type RunningVm } from "../demo/vm.js";
+import { emptyDisk, startVm, type RunningVm } from "../demo/vm.js";
 import { defaults } from "../objects/schema.js";
 import type { Store } from "../store/store.js";
 import type { Command, CommandDeps } from "./command.js";
@@ -116,10 +116,7 @@ async function pxeCloneDemoVms(deps: CommandDeps, demoDir: string): Promise<bool
       const started = Date.now();
       const lastEvent = Math.max(0, ...store.events({ limit: 1 }).map((e) => e.id));
       for (const target of TARGETS) {
-        const disk = path.join(demoDir, `${target.name}.img`);
-        await rm(disk, { force: true });
-        await writeFile(disk, "");
-        await truncate(disk, 2 * GiB);
+        const disk = await emptyDisk(path.join(demoDir, `${target.name}.img`), 2 * GiB);
         vms.push(await startVm({ firmware: "bios", disks: [disk], bridge: net.bridge, mac: target.mac, consoleFile: path.join(demoDir, `${target.name}.console`), timeoutMs: CHAIN_TIMEOUT_MS, allowReboot: true }));
       }
       out.line(`demo: powered on ${TARGETS.map((t) => t.name).join(" and ")}: bare VMs (SeaBIOS, an empty 2 GiB disk each, network first)`);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFile, readFile } from "node:fs/promises";
+import { copyFile, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { must } from "../exec/must.js";
 import { run } from "../exec/runner.js";
 
@@ -46,6 +46,14 @@ export interface RunningVm {
 
 const ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 const ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/** A VM's disk as a bare machine has it: sparse, all zeros, any earlier file of that name gone. */
+export async function emptyDisk(file: string, bytes: number): Promise<string> {
+  await rm(file, { force: true });
+  await writeFile(file, "");
+  await truncate(file, bytes);
+  return file;
+}
 
 /** A fresh copy of OVMF's variable store: every UEFI VM starts with no boot entries of its own. */
 export async function freshOvmfVars(file: string): Promise<string> {

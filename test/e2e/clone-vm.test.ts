@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { copyFile, link, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import { cliOk, projectRoot } from "../helpers/cli.js";
 import { changedFiles } from "../helpers/tree-diff.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { populateSystemTree } from "../../src/demo/system-tree.js";
-import { runVm } from "../../src/demo/vm.js";
+import { emptyDisk, runVm } from "../../src/demo/vm.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -94,11 +94,8 @@ async function sha256(file: string): Promise<string> {
 
 async function disks(dir: string, sizes: readonly number[]): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const files = sizes.map((_, i) => path.join(dir, `vd${String.fromCharCode(97 + i)}.img`));
-  for (const [i, file] of files.entries()) {
-    await writeFile(file, "");
-    await truncate(file, sizes[i]);
-  }
+  const files: string[] = [];
+  for (const [i, bytes] of sizes.entries()) files.push(await emptyDisk(path.join(dir, `vd${String.fromCharCode(97 + i)}.img`), bytes));
   return files;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { createProvisioningNetwork, type ProvisioningNetwork } from "../../src/d
 import { Store } from "../../src/store/store.js";
 import { cliOk, runCli } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
-import { freshOvmfVars, startVm, type RunningVm, type VmRun } from "../../src/demo/vm.js";
+import { emptyDisk, freshOvmfVars, startVm, type RunningVm, type VmRun } from "../../src/demo/vm.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -30,13 +30,6 @@ function withStore<T>(use: (store: Store) => T): T {
   } finally {
     store.close();
   }
-}
-
-async function emptyDisk(name: string, bytes: number): Promise<string> {
-  const file = path.join(work, `${name}.img`);
-  await writeFile(file, "");
-  await truncate(file, bytes);
-  return file;
 }
 
 /** Polls a node's state until it is `state` (or failed), the VM ends, or the time is up. */
@@ -85,7 +78,7 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
     const mac = "52:54:00:5d:00:01";
     await cli("mkdef", "-t", "node", "bios01", `mac=${mac}`, `ip=${subnet}.61`, "hostname=bios01.cluster", "nicmode=dhcp", "osimage=deb12bios");
     await cli("nodeset", "bios01", "osimage=deb12bios");
-    const disk = await emptyDisk("bios01", 2 * GiB);
+    const disk = await emptyDisk(path.join(work, "bios01.img"), 2 * GiB);
     const vm = await startVm({ firmware: "bios", disks: [disk], bridge: net.bridge, mac, consoleFile: path.join(work, "bios01.console"), timeoutMs: 1_500_000, allowReboot: true });
     try {
       const state = await waitForState("bios01", "booted", vm, 1_400_000);
@@ -124,7 +117,7 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
     // uefi01's old board (another MAC) died; the replacement is powered on before anyone tells sysclone.
     await cli("mkdef", "-t", "node", "uefi01", "mac=52:54:00:5d:00:99", `ip=${subnet}.62`, "hostname=uefi01.cluster", "nicmode=dhcp", "osimage=deb12uefi", "finalaction=poweroff");
     await cli("nodeset", "uefi01", "osimage=deb12uefi");
-    const disk = await emptyDisk("uefi01", 2 * GiB);
+    const disk = await emptyDisk(path.join(work, "uefi01.img"), 2 * GiB);
     const vars = await freshOvmfVars(path.join(work, "uefi01.vars"));
     const options = { firmware: "uefi" as const, varsFile: vars, disks: [disk], bridge: net.bridge, mac, timeoutMs: 1_500_000 };
     const discovered = "discovered-5254005d0002";
