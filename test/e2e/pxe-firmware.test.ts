@@ -6,9 +6,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProvisioningNetwork, type ProvisioningNetwork } from "../../src/demo/virtual-nodes.js";
 import { freshOvmfVars, startVm } from "../../src/demo/vm.js";
-import { Store } from "../../src/store/store.js";
 import { cliOk } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { withHomeStore } from "../helpers/store.js";
 
 const port = 18285;
 const rsyncPort = 19078;
@@ -20,12 +20,7 @@ let siteDhcp: ChildProcess;
 let subnet: string;
 
 function discoveredRecord(mac: string): Record<string, string> | undefined {
-  const store = Store.open(path.join(home, "var", "sysclone.db"));
-  try {
-    return store.getObject("node", `discovered-${mac.replace(/:/g, "")}`);
-  } finally {
-    store.close();
-  }
+  return withHomeStore(home, (store) => store.getObject("node", `discovered-${mac.replace(/:/g, "")}`));
 }
 
 /** serve's dnsmasq directory: the one whose configuration names this test's bridge. */
@@ -109,15 +104,12 @@ describe("identity with real firmware", () => {
     } finally {
       await vm.kill();
     }
-    const store = Store.open(path.join(home, "var", "sysclone.db"));
-    try {
+    withHomeStore(home, (store) => {
       const events = store.events({ limit: 200 });
       expect(events.find((e) => e.kind === "identity-conflict")?.message).toBe(`a machine (${mac}) matches conf-a, conf-b; not installing`);
       expect(events.filter((e) => e.kind === "token" && (e.node === "conf-a" || e.node === "conf-b"))).toHaveLength(0);
       expect(store.getObject("node", `discovered-${mac.replace(/:/g, "")}`)).toBeUndefined();
-    } finally {
-      store.close();
-    }
+    });
   }, 320_000);
 
   it("two boxes with one DMI UUID (copied SMBIOS data): the first boots as the node and gives it its MAC, the second is told it is a duplicate", async () => {
@@ -133,12 +125,9 @@ describe("identity with real firmware", () => {
         await vm.kill();
       }
     }
-    const store = Store.open(path.join(home, "var", "sysclone.db"));
-    try {
+    withHomeStore(home, (store) => {
       expect(store.requireObject("node", "dup01")["mac"]).toBe("52:54:00:70:00:05");
       expect(store.events({ node: "dup01", limit: 1 })[0]?.message).toMatch(/^a machine \(52:54:00:70:00:06\) claims dup01 by its uuid, but dup01 has MAC 52:54:00:70:00:05: two machines share one identity; not installing/);
-    } finally {
-      store.close();
-    }
+    });
   }, 620_000);
 });

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDebianGoldenClient, debianGoldenLayout, debianGoldenTarball } from "../../src/demo/debian-golden.js";
 import type { GoldenClient } from "../../src/demo/golden-client.js";
 import { createProvisioningNetwork, type ProvisioningNetwork } from "../../src/demo/virtual-nodes.js";
-import { Store } from "../../src/store/store.js";
+import type { Store } from "../../src/store/store.js";
 import { cliOk, runCli } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { withHomeStore } from "../helpers/store.js";
 import { emptyDisk, freshOvmfVars, startVm, type RunningVm, type VmRun } from "../../src/demo/vm.js";
 
 const MiB = 1024 * 1024;
@@ -23,14 +24,7 @@ let subnet: string;
 
 const cli = (command: string, ...args: string[]): Promise<string> => cliOk(home, command, ...args);
 
-function withStore<T>(use: (store: Store) => T): T {
-  const store = Store.open(path.join(home, "var", "sysclone.db"));
-  try {
-    return use(store);
-  } finally {
-    store.close();
-  }
-}
+const withStore = <T>(use: (store: Store) => T): T => withHomeStore(home, use);
 
 /** Polls a node's state until it is `state` (or failed), the VM ends, or the time is up. */
 async function waitForState(node: string, state: string, vm: RunningVm, timeoutMs: number): Promise<string> {
