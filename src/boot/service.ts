@@ -4,6 +4,7 @@ import type { ImageRepository } from "../image/repository.js";
 import { osimageOf } from "../install/resolve.js";
 import { issueInstallToken } from "../install/service.js";
 import { defaults } from "../objects/schema.js";
+import { isLive } from "../store/installs.js";
 import type { Store } from "../store/store.js";
 import { isInstallDestiny } from "./destiny.js";
 import { discoveredName, identify, normaliseMac, usableSerial, usableUuid, type BootReport, type KnownMachine } from "./identity.js";
@@ -97,6 +98,7 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
   const uuid = usableUuid(report.uuid);
   const serial = usableSerial(report.serial);
   const machineMacs = report.macs.map((mac) => normaliseMac(mac) ?? mac).join(" ");
+  const firstMac = report.macs.map(normaliseMac).find((m) => m !== undefined);
   if (identity.kind === "conflict") {
     store.addEvent({ kind: "identity-conflict", message: `a machine (${machineMacs}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
     return { template: "conflict", data: { server: serverUrl, problem: `this machine matches more than one node (${identity.names.join(", ")})`, fix: "fix the mac, uuid or serial of these nodes", wait: retry } };
@@ -106,19 +108,18 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
     // the other box is revoked too) until a person sets its mac and runs nodeset again.
     const node = store.requireObject("node", identity.name);
     const latest = store.installs.latest(identity.name);
-    const revoked = latest !== undefined && (latest.state === "issued" || latest.state === "planned");
+    const revoked = latest !== undefined && isLive(latest);
     if (revoked) store.installs.end(latest.id, "revoked");
     const problem = `a machine (${machineMacs}) claims ${identity.name} by its ${identity.via}, but ${identity.name} has MAC ${identity.nodeMacs.join(",")}: two machines share one identity`;
     const cancelled = isInstallDestiny(node["destiny"]);
     store.updateObject("node", identity.name, { lasterror: problem, ...(cancelled ? { destiny: "boot", ...(revoked ? { state: "failed" } : {}) } : {}) });
     const consequences = [revoked ? "its install under way is revoked" : "", cancelled ? "its install is cancelled (chdef mac=, then nodeset again)" : ""].filter((c) => c !== "");
     store.addEvent({ kind: "identity-conflict", node: identity.name, message: `${problem}; not installing${consequences.length > 0 ? `: ${consequences.join(", ")}` : ""}`, data: { ...report } });
-    const firstMac = normaliseMac(report.macs[0] ?? "") ?? "";
-    return { template: "conflict", data: { server: serverUrl, problem: `this machine claims ${identity.name} by its ${identity.via}, but ${identity.name} has another MAC`, fix: `if this box is ${identity.name}: chdef ${identity.name} mac=${firstMac}`, wait: retry } };
+    return { template: "conflict", data: { server: serverUrl, problem: `this machine claims ${identity.name} by its ${identity.via}, but ${identity.name} has another MAC`, fix: `if this box is ${identity.name}: chdef ${identity.name} mac=${firstMac ?? ""}`, wait: retry } };
   }
   if (identity.kind === "unknown") {
     const name = discoveredName(report);
-    const mac = report.macs.map(normaliseMac).find((m) => m !== undefined) ?? "";
+    const mac = firstMac ?? "";
     if (name === undefined) return { template: "problem", data: { server: serverUrl, node: "unknown", message: "no usable MAC address reported", wait: retry } };
     const record = { mac, uuid: uuid ?? "", serial: serial ?? "", state: "discovered" };
     if (store.getObject("node", name)) store.updateObject("node", name, record);
@@ -141,8 +142,7 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
   if (!node["uuid"] && uuid) fill["uuid"] = uuid;
   if (!node["serial"] && serial) fill["serial"] = serial;
   // A node defined by UUID or serial learns the MAC it boots from: DHCP host entries follow, and a second box with the same identity is told apart.
-  const bootMac = normaliseMac(report.macs[0] ?? "");
-  if (!node["mac"] && bootMac) fill["mac"] = bootMac;
+  if (!node["mac"] && firstMac) fill["mac"] = firstMac;
   if (Object.keys(fill).length > 0) store.updateObject("node", name, fill);
   if (node["destiny"] === "shell") {
     const osimage = bootableOsimage(deps, name, retry);

@@ -9,7 +9,7 @@ import type { ImageRepository } from "../image/repository.js";
 import type { ClonePlan, Inventory } from "../plan/model.js";
 import { planClone } from "../plan/planner.js";
 import { renderPlan } from "../plan/render.js";
-import type { InstallRecord } from "../store/installs.js";
+import { isLive, type InstallRecord } from "../store/installs.js";
 import type { Store } from "../store/store.js";
 import { resolveNodeTarget } from "./resolve.js";
 
@@ -95,7 +95,7 @@ export function authenticate(store: Store, node: string, token: string | undefin
   const hash = tokenSha256(token);
   const install = store.installs.byToken(hash);
   if (!install || !timingSafeEqual(Buffer.from(install.tokenSha256), Buffer.from(hash)) || install.node !== node) return refuse("unknown token");
-  if (install.state !== "issued" && install.state !== "planned") return refuse(`token already ${install.state === "revoked" ? "replaced by a newer boot" : "used"}`);
+  if (!isLive(install)) return refuse(`token already ${install.state === "revoked" ? "replaced by a newer boot" : "used"}`);
   return install;
 }
 

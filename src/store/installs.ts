@@ -18,6 +18,11 @@ export interface InstallRecord {
   readonly firstbootSha256: string;
 }
 
+/** Whether an install's token still works: issued or planned, not yet finished, failed or revoked. */
+export function isLive(install: InstallRecord): boolean {
+  return install.state === "issued" || install.state === "planned";
+}
+
 /** Installs: one row per boot token. A token is live while its install is issued or planned. */
 export class InstallTable {
   constructor(private readonly db: Database.Database) {}
