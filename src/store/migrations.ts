@@ -128,4 +128,12 @@ export const migrations: readonly { version: number; sql: string }[] = [
       ALTER TABLE nodes ADD COLUMN bootedat TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 6,
+    sql: `
+      ALTER TABLE installs ADD COLUMN address TEXT NOT NULL DEFAULT '';
+      CREATE INDEX installs_live ON installs (state) WHERE state IN ('issued', 'planned');
+      CREATE INDEX events_at ON events (at);
+    `,
+  },
 ];
