@@ -1,10 +1,13 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { agentPath } from "../config/paths.js";
 import { SyscloneError } from "../errors/errors.js";
 import { run } from "../exec/runner.js";
+import { copyTreeInsideRoot } from "../image/inside-root.js";
 import { checkImageName } from "../image/names.js";
 import { kernelOfImage } from "../netboot/kernel.js";
+import { loadOrCreateSigningKey, publicKeyPem, signingKeyFile } from "../install/signing.js";
 import { stringValue, type Command } from "./command.js";
 
 export const initrdBuild: Command = {
@@ -22,14 +25,26 @@ export const initrdBuild: Command = {
     if (version === undefined) throw new SyscloneError("NO_IMAGE_VERSION", `osimage ${osimage} has no captured version`, { hint: `capture one: imgcapture GOLDEN -t sysclone -o ${osimage}` });
     const given = { kernel: stringValue(args, "kernel"), modules: stringValue(args, "modules") };
     if ((given.kernel === undefined) !== (given.modules === undefined)) throw new SyscloneError("USAGE", "--kernel and --modules go together");
-    const info = await deps.repository.info(osimage, version);
-    const choice =
-      given.kernel !== undefined && given.modules !== undefined
-        ? { kernel: path.resolve(given.kernel), modules: path.resolve(given.modules), version: path.basename(given.modules) }
-        : await kernelOfImage(path.join(deps.repository.versionDir(osimage, version), "root"), info.runningKernel);
+    const root = path.join(deps.repository.versionDir(osimage, version), "root");
+    const choice = given.kernel !== undefined && given.modules !== undefined
+      ? { kernel: path.resolve(given.kernel), modules: path.resolve(given.modules), version: path.basename(given.modules) }
+      : await kernelOfImage(root, (await deps.repository.info(osimage, version)).runningKernel);
     const out = path.join(deps.repository.imageDir(osimage), "netboot");
+    // The initrd carries the server's public signing key and refuses a plan or manifest it did not sign.
+    const signingKey = path.join(out, "signing.pub");
+    await mkdir(out, { recursive: true });
+    await writeFile(signingKey, publicKeyPem(await loadOrCreateSigningKey(signingKeyFile(deps.home.state))));
     deps.out.line(`${osimage}: building the clone initrd with kernel ${choice.version}`);
-    const result = await run("bash", [agentPath(path.join("initrd", "build.sh")), "--kernel", choice.kernel, "--modules", choice.modules, "--out", out], { signal: deps.signal });
+    // The image's modules are copied out first, each symlink followed inside the image, so build.sh reads no file of this host through them.
+    const staged = "modulesDir" in choice ? await mkdtemp(path.join(tmpdir(), "sysclone-modules-")) : undefined;
+    let result;
+    try {
+      const modules = staged === undefined ? choice.modules : path.join(staged, choice.version);
+      if ("modulesDir" in choice) await copyTreeInsideRoot(root, choice.modulesDir, modules);
+      result = await run("bash", [agentPath(path.join("initrd", "build.sh")), "--kernel", choice.kernel, "--modules", modules, "--signing-key", signingKey, "--out", out], { signal: deps.signal });
+    } finally {
+      if (staged !== undefined) await rm(staged, { recursive: true, force: true });
+    }
     if (result.exitCode !== 0) {
       throw new SyscloneError("INITRD_BUILD_FAILED", `building the initrd failed: ${result.stderrTail.trim().split("\n").slice(-3).join(" ")}`, { hint: "run `npm run setup` if a tool is missing" });
     }
