@@ -1,17 +1,31 @@
-import { nodesOrAll } from "./objects.js";
+import { formatNodelsListing, nodelsListing } from "../noderange/listing.js";
+import { expandNoderange } from "../noderange/noderange.js";
+import { storeNoderangeContext } from "../store/noderange-context.js";
 import type { Command } from "./command.js";
 
 export const nodels: Command = {
   name: "nodels",
-  summary: "expand a noderange, one node a line",
-  usage: "nodels [NODERANGE]",
-  options: {},
-  examples: ["nodels node[01-10],-node05", "nodels compute@rack1"],
+  summary: "list the nodes of a noderange, and their attributes",
+  usage: "nodels [NODERANGE] [-H|--with-fieldname] [-b|--blame] [-S] [ATTR | table.column | ATTR==VALUE | ATTR!=VALUE | ATTR=~REGEX | ATTR!~REGEX]...",
+  options: {
+    "with-fieldname": { type: "boolean", short: "H" },
+    blame: { type: "boolean", short: "b" },
+    S: { type: "boolean", short: "S" },
+  },
+  examples: ["nodels node[01-10],-node05", "nodels compute@rack1", "nodels compute groups", "nodels all groups==compute osimage", "nodels n1 nodelist"],
   run(args, deps) {
-    const store = deps.store();
-    const nodes = nodesOrAll(args.positionals, store);
-    if (deps.out.json) deps.out.data(nodes);
-    else for (const node of nodes) deps.out.line(node);
+    const context = storeNoderangeContext(deps.store());
+    const [range, ...columns] = args.positionals;
+    const nodes = range === undefined ? context.allNodes : expandNoderange(range, context, { verify: true });
+    const listing = nodelsListing(nodes, columns, args.values["with-fieldname"] === true, {
+      attributeNames: context.attributeNames ?? [],
+      attribute: (node, name) => context.attribute?.(node, name) ?? "",
+    });
+    if (deps.out.json) {
+      deps.out.data(listing.columns.length === 0 ? listing.rows.map((row) => row.node) : listing.rows.map((row) => ({ node: row.node, values: Object.fromEntries(row.values.map((v) => [v.label, v.value])) })));
+    } else {
+      for (const line of formatNodelsListing(listing)) deps.out.line(line);
+    }
     return Promise.resolve(0);
   },
 };
