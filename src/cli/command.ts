@@ -37,12 +37,29 @@ export interface ParsedArgs {
 export const jsonOption: Options = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } };
 
 export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs {
+  const args = command.rewriteArgv ? command.rewriteArgv(argv) : [...argv];
+  const options = { ...jsonOption, ...command.options };
   try {
-    const { values, positionals } = parseArgs({ args: command.rewriteArgv ? command.rewriteArgv(argv) : [...argv], options: { ...jsonOption, ...command.options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: values as ParsedArgs["values"], positionals };
-  } catch (error) {
-    throw new SyscloneError("USAGE", `${command.name}: ${(error as Error).message}`, { hint: `usage: ${command.usage}` });
+  } catch {
+    throw new SyscloneError("USAGE", `${command.name}: ${whatIsWrong(args, options)}`, { hint: `usage: ${command.usage}` });
   }
+}
+
+/** Why strict parsing refused argv, in our words: node's own message spans lines and quotes oddly. */
+function whatIsWrong(args: string[], options: Options): string {
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const flag = JSON.stringify(token.rawName);
+    const spec = options[token.name];
+    if (!spec) return `unknown flag ${flag}`;
+    if (spec.type === "string" && token.value === undefined) return `flag ${flag} needs a value`;
+    if (spec.type === "boolean" && token.value !== undefined) return `flag ${flag} takes no value`;
+    if (spec.type === "string" && token.inlineValue === false && token.value?.startsWith("-")) return `flag ${flag} needs a value, not the flag ${JSON.stringify(token.value)}`;
+  }
+  return "cannot read the arguments";
 }
 
 export function stringValue(args: ParsedArgs, name: string): string | undefined {

@@ -1,43 +1,41 @@
 import { SyscloneError } from "../errors/errors.js";
-import { defaults, normaliseAttributes, parseAssignments, parseObjectType } from "../objects/schema.js";
-import { parseStanzas } from "../objects/stanza.js";
+import { applyDefinitions, type Definition } from "../objects/define.js";
+import { parseAssignments } from "../objects/schema.js";
 import { exportClusterXmlFile } from "../cluster/sync.js";
 import type { Command } from "./command.js";
-import { expandNames, objectTypeOf, splitTargetsAndAssignments } from "./objects.js";
+import { expandNames, objectOptions, objectTypeOf, refuseArgumentsWithStanza, splitTargetsAndAssignments, stanzaDefinitions, targetsOf } from "./objects.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
 
 export const mkdef: Command = {
   name: "mkdef",
   summary: "define nodes, groups or osimages",
-  usage: "mkdef [-t node|group|osimage] NAMES attr=value… | mkdef -z < stanzafile",
-  options: { type: { type: "string", short: "t" }, stanza: { type: "boolean", short: "z" }, force: { type: "boolean", short: "f" } },
-  examples: ["mkdef -t node golden01 ip=10.0.0.5 groups=golden", "mkdef node[01-10] groups=compute"],
+  usage: "mkdef [-f] [-t node|group|osimage] [-o NAMES | NAMES] attr=value… | mkdef [-f] -z < stanzafile",
+  options: { ...objectOptions, stanza: { type: "boolean", short: "z" }, force: { type: "boolean", short: "f" } },
+  examples: ["mkdef -t node golden01 ip=10.0.0.5 groups=golden", "mkdef node[01-10] groups=compute", "mkdef -t group -o rack1 members=node[01-04]", "mkdef -z < backup.stanza"],
   async run(args, deps) {
     const store = deps.store();
     // Names are expanded once, against the store as it was before this command created anything.
     const context = storeNoderangeContext(store);
-    const definitions = args.values["stanza"]
-      ? parseStanzas(await deps.stdin()).map((s) => {
-          const type = parseObjectType(s.type);
-          return { type, names: expandNames(type, [s.name], store, context), attributes: s.attributes };
-        })
-      : (() => {
-          const { targets, assignments } = splitTargetsAndAssignments(args.positionals);
-          const type = objectTypeOf(args);
-          if (targets.length === 0) throw new SyscloneError("USAGE", "mkdef needs a name", { hint: `usage: ${mkdef.usage}` });
-          return [{ type, names: expandNames(type, targets, store, context), attributes: parseAssignments(assignments) }];
-        })();
-    const created: string[] = [];
-    store.transaction(() => {
-      for (const definition of definitions) {
-        const attributes = { ...defaults(definition.type), ...normaliseAttributes(definition.type, definition.attributes) };
-        for (const name of definition.names) {
-          if (args.values["force"] && store.getObject(definition.type, name)) store.deleteObject(definition.type, name);
-          store.createObject(definition.type, name, attributes);
-          created.push(`${definition.type} ${name}`);
-        }
-      }
-    });
+    let definitions: Definition[];
+    if (args.values["stanza"]) {
+      refuseArgumentsWithStanza("mkdef", args);
+      definitions = stanzaDefinitions(await deps.stdin(), store, context);
+    } else {
+      const { targets, assignments } = splitTargetsAndAssignments(args.positionals);
+      const type = objectTypeOf(args);
+      const names = expandNames(type, targetsOf(args, targets), store, context);
+      if (names.length === 0) throw new SyscloneError("USAGE", "mkdef needs a name", { hint: `usage: ${mkdef.usage}` });
+      definitions = [{ type, names, attributes: parseAssignments(assignments) }];
+    }
+    const { created } = store.transaction(() =>
+      applyDefinitions(store, definitions, {
+        kind: "create",
+        mode: "set",
+        force: args.values["force"] === true,
+        fromStanza: args.values["stanza"] === true,
+        expandMembers: (members) => expandNames("node", [members], store),
+      }),
+    );
     await exportClusterXmlFile(store, deps.home.clusterXml);
     if (deps.out.json) deps.out.data({ created });
     else deps.out.line(`${created.length} object definition${created.length === 1 ? " has" : "s have"} been created`);

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { SyscloneError } from "../errors/errors.js";
 import { isValidNodeName } from "../noderange/noderange.js";
+import { hasControlCharacter, quoteInput } from "./quote.js";
 
 export const objectTypes = ["node", "group", "osimage"] as const;
 export type ObjectType = (typeof objectTypes)[number];
@@ -33,25 +34,27 @@ function listOf(check: (item: string) => string): (value: string) => string {
       .join(",");
 }
 
+/** aa:bb:cc:dd:ee:ff, with dashes, or as 12 hex digits (xcatstanzafile(5) writes MAC=A2E26002C003). */
 const normaliseMac = (mac: string): string => {
   const lower = mac.toLowerCase().replace(/-/g, ":");
-  if (!MAC.test(lower)) throw new Error(`"${mac}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
-  return lower;
+  const colons = /^[0-9a-f]{12}$/.test(lower) ? (lower.match(/../g) ?? []).join(":") : lower;
+  if (!MAC.test(colons)) throw new Error(`${quoteInput(mac)} is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+  return colons;
 };
 const normaliseName = (name: string): string => {
-  if (!isValidNodeName(name)) throw new Error(`"${name}" is not a valid name (letters, digits, . _ -)`);
+  if (!isValidNodeName(name)) throw new Error(`${quoteInput(name)} is not a valid name (letters, digits, . _ -)`);
   return name;
 };
 const ipAddress = (value: string): string => {
-  if (isIP(value) === 0) throw new Error(`"${value}" is not an IP address`);
+  if (isIP(value) === 0) throw new Error(`${quoteInput(value)} is not an IP address`);
   return value;
 };
 const integerBetween = (min: number, max: number) => (value: string): string => {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new Error(`"${value}" is not a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new Error(`${quoteInput(value)} is not a whole number from ${min} to ${max}`);
   return String(Number(value));
 };
 const oneOf = (...allowed: string[]) => (value: string): string => {
-  if (!allowed.includes(value)) throw new Error(`"${value}" is not one of ${allowed.join(", ")}`);
+  if (!allowed.includes(value)) throw new Error(`${quoteInput(value)} is not one of ${allowed.join(", ")}`);
   return value;
 };
 
@@ -61,7 +64,7 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "mac", kind: "list", description: "MAC addresses", normalise: listOf(normaliseMac) },
     {
       name: "uuid", kind: "text", description: "DMI system UUID",
-      normalise: (v) => { const u = v.toLowerCase(); if (!UUID.test(u)) throw new Error(`"${v}" is not a UUID`); return u; },
+      normalise: (v) => { const u = v.toLowerCase(); if (!UUID.test(u)) throw new Error(`${quoteInput(v)} is not a UUID`); return u; },
     },
     { name: "serial", kind: "text", description: "DMI serial number" },
     { name: "ip", kind: "text", description: "address the server reaches the node at", normalise: ipAddress },
@@ -110,11 +113,21 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "mcastminreceivers", kind: "integer", description: "multicast: receivers a session waits for (default: the nodes installing this image)", normalise: integerBetween(1, 100_000) },
     { name: "mcastmaxwait", kind: "integer", description: "multicast: seconds a session waits for its receivers before it starts", defaultValue: "30", normalise: integerBetween(1, 86_400) },
     { name: "mcastfallback", kind: "integer", description: "multicast: seconds a late node waits for the next session before it uses rsync", defaultValue: "120", normalise: integerBetween(0, 86_400) },
-    { name: "mcastrate", kind: "text", description: "multicast: udp-sender --max-bitrate (e.g. 400m); empty: no cap", normalise: (v) => { if (!/^\d+[kmg]?$/i.test(v)) throw new Error(`"${v}" is not a bit rate like 400m`); return v.toLowerCase(); } },
+    { name: "mcastrate", kind: "text", description: "multicast: udp-sender --max-bitrate (e.g. 400m); empty: no cap", normalise: (v) => { if (!/^\d+[kmg]?$/i.test(v)) throw new Error(`${quoteInput(v)} is not a bit rate like 400m`); return v.toLowerCase(); } },
     { name: "synclist", kind: "text", description: "file of `src -> dest` lines updatenode -F copies (default images/<osimage>.synclist)" },
     { name: "keep", kind: "list", description: "paths updatenode -S never overwrites or deletes on this image's nodes, beyond the defaults" },
     { name: "description", kind: "text", description: "free text" },
   ],
+};
+
+/**
+ * What lsdef shows beside the stored attributes, computed from other data (src/cli/describe.ts).
+ * A stanza being restored may carry them: group members are applied, the others are ignored.
+ */
+export const derivedAttributes: Record<ObjectType, readonly string[]> = {
+  node: [],
+  group: ["members"],
+  osimage: ["imagedir", "versions", "size", "captured", "kernel"],
 };
 
 export function attributeSpec(type: ObjectType, name: string): AttributeSpec | undefined {
@@ -123,7 +136,7 @@ export function attributeSpec(type: ObjectType, name: string): AttributeSpec | u
 
 export function parseObjectType(text: string | undefined): ObjectType {
   if (text && (objectTypes as readonly string[]).includes(text)) return text as ObjectType;
-  throw new SyscloneError("USAGE", `unknown object type "${text ?? ""}"`, { hint: `use -t ${objectTypes.join("|")}` });
+  throw new SyscloneError("USAGE", `unknown object type ${quoteInput(text ?? "")}`, { hint: `use -t ${objectTypes.join("|")}` });
 }
 
 /** Check and normalise attr=value pairs for one object type; empty values clear an attribute. */
@@ -132,14 +145,19 @@ export function normaliseAttributes(type: ObjectType, attributes: Attributes, op
   for (const [name, rawValue] of Object.entries(attributes)) {
     const spec = attributeSpec(type, name);
     if (!spec) {
-      throw new SyscloneError("BAD_ATTRIBUTE", `${type} has no attribute "${name}"`, {
+      throw new SyscloneError("BAD_ATTRIBUTE", `${type} has no attribute ${quoteInput(name)}`, {
         hint: `known attributes: ${schemas[type].map((s) => s.name).join(", ")}`,
       });
     }
     if (spec.readOnly && !options.allowReadOnly) {
-      throw new SyscloneError("BAD_ATTRIBUTE", `${type} attribute "${name}" is set by sysclone and cannot be changed by hand`);
+      throw new SyscloneError("BAD_ATTRIBUTE", `${type} attribute ${name} is set by sysclone and cannot be changed by hand`, {
+        hint: "only a stanza file being restored (mkdef -z, chdef -z) may carry it",
+      });
     }
     const value = rawValue.trim();
+    if (hasControlCharacter(value)) {
+      throw new SyscloneError("BAD_ATTRIBUTE", `${type} attribute ${name}: ${quoteInput(value)} holds a line break or control character`, { hint: "give the value on one line" });
+    }
     if (value === "" || !spec.normalise) {
       out[name] = value;
       continue;
@@ -161,11 +179,11 @@ export function defaults(type: ObjectType): Attributes {
 
 /** attr=value command-line arguments into a record. */
 export function parseAssignments(args: readonly string[]): Attributes {
-  const out: Attributes = {};
-  for (const arg of args) {
-    const eq = arg.indexOf("=");
-    if (eq <= 0) throw new SyscloneError("USAGE", `"${arg}" is not attr=value`, { hint: "write attributes as name=value, e.g. ip=10.0.0.5" });
-    out[arg.slice(0, eq)] = arg.slice(eq + 1);
-  }
-  return out;
+  return Object.fromEntries(
+    args.map((arg) => {
+      const eq = arg.indexOf("=");
+      if (eq <= 0) throw new SyscloneError("USAGE", `${quoteInput(arg)} is not attr=value`, { hint: "write attributes as name=value, e.g. ip=10.0.0.5" });
+      return [arg.slice(0, eq), arg.slice(eq + 1)];
+    }),
+  );
 }
