@@ -9,12 +9,20 @@ import { installRoutes } from "./routes/install.js";
 export interface ServerOptions {
   /** Log requests (the serve command turns this on; tests leave it off). */
   readonly logger?: boolean;
+  /** Milliseconds a client has to send a whole request (default 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** The management server, not listening: server/main.ts listens, tests use inject(). */
 export async function buildServer(deps: InstallDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
   // removeAdditional off: an unknown field is refused, not silently dropped.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 8 * 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } }).withTypeProvider<JsonSchemaToTsProvider>();
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    // A request (headers and body) must arrive within this time: a trickled body does not hold a connection open.
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<JsonSchemaToTsProvider>();
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (isSyscloneError(error)) {
       return reply.code(errorCatalog[error.code].http).send({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });

@@ -78,7 +78,10 @@ export class DnsmasqSupervisor {
       signal: this.options.signal,
       log: this.options.log,
     });
-    this.timer = setInterval(() => void this.refresh(), this.options.refreshMs ?? 2000);
+    // A refresh that fails (a host entry dnsmasq cannot take, a full disk) is logged and tried again; it never stops serve.
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: unknown) => this.options.log(`dnsmasq: host entries not refreshed: ${error instanceof Error ? error.message : String(error)}`));
+    }, this.options.refreshMs ?? 2000);
   }
 
   /** New host entries reach dnsmasq by SIGHUP, which re-reads its dhcp-hostsfile. */

@@ -1,17 +1,21 @@
 import { isIP } from "node:net";
 import { MulticastSessions } from "./multicast.js";
 import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { postscriptDirsOf, type SyscloneHome } from "../src/config/paths.js";
 import type { ImageRepository } from "../src/image/repository.js";
 import { loadOrCreateServerKey } from "../src/install/server-key.js";
-import type { InstallDeps } from "../src/install/service.js";
+import { loadOrCreateSigningKey, publicKeyPem, signingKeyFile } from "../src/install/signing.js";
+import { DEFAULT_INSTALL_TIMEOUTS, type InstallDeps, type InstallTimeouts } from "../src/install/service.js";
 import type { Store } from "../src/store/store.js";
 import { buildServer } from "./app.js";
 import { DnsmasqSupervisor } from "./dnsmasq.js";
 import type { DhcpMode } from "../src/netboot/dnsmasq-config.js";
 import { RsyncdSupervisor } from "./rsyncd.js";
+import { startHousekeeping } from "./housekeeping.js";
+import { acquireServeLock } from "./serve-lock.js";
 
 export interface ServeOptions {
   readonly home: SyscloneHome;
@@ -32,6 +36,10 @@ export interface ServeOptions {
   readonly retrySeconds?: number;
   /** First UDP port of multicast sessions (each uses two); default 9000. */
   readonly multicastPortbase?: number;
+  /** How long a live install may stay silent before it is ended as failed. */
+  readonly installTimeouts?: InstallTimeouts;
+  /** At most this many discovered records. */
+  readonly maxDiscovered?: number;
 }
 
 export interface RunningServer {
@@ -44,7 +52,19 @@ export interface RunningServer {
 
 /** Start the management server: rsync daemon first, then HTTP. The only place that listens. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  await mkdir(options.home.state, { recursive: true, mode: 0o700 });
+  const releaseLock = acquireServeLock(path.join(options.home.state, "serve.lock"));
+  try {
+    return await startLocked(options, releaseLock);
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+async function startLocked(options: ServeOptions, releaseLock: () => void): Promise<RunningServer> {
   const serverKey = await loadOrCreateServerKey(path.join(options.home.state, "server.key"));
+  const signingKey = await loadOrCreateSigningKey(signingKeyFile(options.home.state));
   const postscriptDirs = postscriptDirsOf(options.home);
   const rsyncd = new RsyncdSupervisor({
     dir: path.join(options.home.state, "serve", "rsyncd"),
@@ -101,11 +121,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     serverUrl: options.url,
     rsyncPort: options.rsyncPort,
     serverKey,
+    signingKey,
     postscriptDirs,
     onInstallsChanged: () => rsyncd.reconfigure(),
     ...(options.retrySeconds !== undefined ? { retrySeconds: options.retrySeconds } : {}),
+    ...(options.maxDiscovered !== undefined ? { maxDiscovered: options.maxDiscovered } : {}),
   };
   const app = await buildServer(deps, { logger: options.logRequests ?? false });
+  // The public half, for comparing with what an initrd carries and for virtual nodes; a clone initrd never fetches it.
+  const signingPublicKey = publicKeyPem(signingKey);
+  app.get("/signing-key.pem", (_request, reply) => reply.type("application/x-pem-file").send(signingPublicKey));
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -115,17 +140,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   options.store.setSetting("server_url", options.url);
   options.store.setSetting("rsync_port", String(options.rsyncPort));
+  const housekeeping = new AbortController();
+  startHousekeeping({
+    store: options.store,
+    timeouts: options.installTimeouts ?? DEFAULT_INSTALL_TIMEOUTS,
+    reconfigure: () => rsyncd.reconfigure(),
+    log: options.log,
+    signal: housekeeping.signal,
+  });
   return {
     app,
     rsyncd,
     dnsmasq,
     url: options.url,
     async close() {
+      housekeeping.abort();
       await app.close();
       senders.abort();
       await multicast?.closed();
       await dnsmasq?.stop();
       await rsyncd.stop();
+      releaseLock();
     },
   };
 }

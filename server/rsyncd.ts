@@ -55,10 +55,14 @@ export class RsyncdSupervisor {
     return path.join(this.options.dir, "postscripts");
   }
 
-  /** Rewrite config, secrets and served postscripts; serialised, so concurrent installs cannot interleave writes. */
+  /**
+   * Rewrite config, secrets and served postscripts; serialised, so concurrent installs cannot interleave writes.
+   * A failed rewrite fails its own caller only: the next one starts afresh from the live installs.
+   */
   reconfigure(): Promise<void> {
-    this.pending = this.pending.then(() => this.writeConfig());
-    return this.pending;
+    const next = this.pending.then(() => this.writeConfig());
+    this.pending = next.catch((error: unknown) => this.options.log(`rsyncd: could not rewrite its configuration: ${error instanceof Error ? error.message : String(error)}`));
+    return next;
   }
 
   private async writeConfig(): Promise<void> {

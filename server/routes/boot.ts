@@ -2,11 +2,13 @@ import { createReadStream, existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
-import { answerBoot, type BootTemplate } from "../../src/boot/service.js";
+import { RateLimiter } from "../../src/boot/rate-limit.js";
+import { answerBoot, newBootState, type BootTemplate } from "../../src/boot/service.js";
 import { renderTemplate } from "../../src/boot/template.js";
 import { checkoutRoot } from "../../src/config/paths.js";
 import { SyscloneError } from "../../src/errors/errors.js";
 import type { InstallDeps } from "../../src/install/service.js";
+import { clientAddress } from "../request.js";
 
 const templateNames: readonly (BootTemplate | "boot")[] = ["boot", "install", "shell", "local", "discovered", "conflict", "problem"];
 
@@ -42,13 +44,23 @@ export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Ins
 
   app.get("/boot.ipxe", (_request, reply) => reply.type("text/plain").header("cache-control", "no-store").send(render("boot", { server: deps.serverUrl })));
 
+  const state = newBootState(deps.store);
+  // A machine asks /boot.ipxe and /boot once a boot, then every retry period: a few a second is plenty for one address.
+  const perAddress = new RateLimiter(deps.bootRatePerSecond ?? 5, 20);
+  app.addHook("onRequest", (request, reply, done) => {
+    const from = clientAddress(request.ip);
+    if (perAddress.take(from)) return done();
+    void reply.code(429).header("retry-after", String(perAddress.retryAfter(from))).type("text/plain").send("too many requests from this address; retry later\n");
+  });
+
   app.get("/boot", { schema: { querystring: bootQuery } }, (request, reply) => {
     const query = request.query;
-    const answer = answerBoot(deps, {
-      macs: (query.mac ?? "").split(/[\s,]+/).filter((m) => m !== ""),
+    const report = {
+      macs: (query.mac ?? "").split(/[\s,]+/).filter((m) => m !== "").slice(0, 16),
       ...(query.uuid !== undefined ? { uuid: query.uuid } : {}),
       ...(query.serial !== undefined ? { serial: query.serial } : {}),
-    });
+    };
+    const answer = answerBoot(deps, state, report, clientAddress(request.ip));
     return reply.type("text/plain").header("cache-control", "no-store").send(render(answer.template, answer.data));
   });
 

@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
 import {
   appendInstallLog,
   authenticate,
   failInstall,
+  failureMessage,
   finishInstall,
   joinMulticast,
   renderMulticastAnswer,
@@ -13,9 +13,12 @@ import {
   type InstallDeps,
 } from "../../src/install/service.js";
 import { issueFirstbootToken } from "../../src/install/firstboot.js";
-import { verifyList } from "../../src/install/verify-list.js";
+import { signatureHeaders } from "../../src/install/signing.js";
+import { Throttle } from "../../src/boot/rate-limit.js";
 import { streamArchive } from "../../src/exec/archive.js";
 import type { InstallRecord } from "../../src/store/installs.js";
+import { DEFAULT_MAX_ARCHIVES, MAX_LOG_CHUNK, Slots, VerifyListCache } from "../limits.js";
+import { clientAddress, routeStep } from "../request.js";
 import { bearerToken, failBody, finishBody, inventoryBody, nodeParams, okResponse, progressBody, tokenHeaders } from "../schemas.js";
 
 declare module "fastify" {
@@ -29,24 +32,44 @@ function installOf(request: { install?: InstallRecord }): InstallRecord {
   return request.install;
 }
 
-/** POST /install/:node/… — every call carries the node's per-boot token. */
+/** An install is marked alive at most this often by its node's calls (each mark is a database write). */
+const TOUCH_INTERVAL_MS = 10_000;
+
+/** POST /install/:node/… — every call carries the node's per-boot token and comes from the address it is bound to. */
 // eslint-disable-next-line @typescript-eslint/require-await -- fastify plugins are async by contract
 export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: InstallDeps } }> = async (app, { deps }) => {
+  const refusals = new Throttle(60_000);
+  const archives = new Slots(deps.maxArchives ?? DEFAULT_MAX_ARCHIVES);
+  const verifyLists = new VerifyListCache(deps.repository);
   app.decorateRequest("install", undefined);
-  app.addHook("preHandler", (request, _reply, done) => {
-    const params = request.params as { node: string };
+  // Authenticated before the body is read: a caller without the token cannot make the server parse anything.
+  app.addHook("onRequest", (request, _reply, done) => {
+    const params = request.params as { node?: string };
     try {
-      request.install = authenticate(deps.store, params.node, bearerToken(request.headers.authorization));
+      const install = authenticate(deps.store, params.node ?? "", bearerToken(request.headers.authorization), {
+        from: clientAddress(request.ip),
+        finished: request.routeOptions.url?.endsWith("/finish") === true,
+        recordRefusal: () => refusals.allow(clientAddress(request.ip)),
+      });
+      if (Date.now() - Date.parse(install.updatedAt) > TOUCH_INTERVAL_MS) deps.store.installs.touch(install.id);
+      request.install = install;
       done();
     } catch (error) {
       done(error as Error);
     }
   });
-  app.addContentTypeParser("text/plain", { parseAs: "string", bodyLimit: 8 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+  // Any error once the caller is known ends its install as failed, with the reason: nothing stays live by accident.
+  app.addHook("onError", async (request, _reply, error) => {
+    if (request.install === undefined) return;
+    const refused = (error as { statusCode?: number }).statusCode !== undefined && ((error as { statusCode?: number }).statusCode ?? 500) < 500;
+    await failInstall(deps, request.install, { step: routeStep(request.routeOptions.url), message: refused ? `the node's request was refused: ${error.message}` : failureMessage(error) });
+  });
+  app.addContentTypeParser("text/plain", { parseAs: "string", bodyLimit: MAX_LOG_CHUNK }, (_request, body, done) => done(null, body));
 
   app.post("/:node/inventory", { schema: { params: nodeParams, headers: tokenHeaders, body: inventoryBody } }, async (request, reply) => {
     const { script, rsyncPassword } = await receiveInventory(deps, installOf(request), request.body);
-    return reply.type("text/x-shellscript").header("x-sysclone-rsync-password", rsyncPassword).header("cache-control", "no-store").send(script);
+    return reply.type("text/x-shellscript").header("x-sysclone-rsync-password", rsyncPassword).header("cache-control", "no-store")
+      .headers(signatureHeaders(deps.signingKey, "plan", installOf(request), script)).send(script);
   });
 
   app.post("/:node/multicast", { schema: { params: nodeParams, headers: tokenHeaders, body: { type: "object", additionalProperties: false } } }, (request, reply) => {
@@ -64,7 +87,7 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
   });
 
   app.post("/:node/log", { schema: { params: nodeParams, headers: tokenHeaders, response: { 200: okResponse } } }, async (request) => {
-    await appendInstallLog(deps.home, installOf(request), typeof request.body === "string" ? request.body : JSON.stringify(request.body));
+    await appendInstallLog(deps.home, installOf(request), typeof request.body === "string" ? request.body : JSON.stringify(request.body), deps.maxLogBytes);
     return { ok: true };
   });
 
@@ -80,13 +103,17 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
 
   app.get("/:node/manifest", { schema: { params: nodeParams, headers: tokenHeaders } }, async (request, reply) => {
     const install = installOf(request);
-    const manifest = await readFile(path.join(deps.repository.versionDir(install.osimage, install.version), "manifest.jsonl"), "utf8");
-    const list = verifyList(manifest);
-    return reply.type("text/plain").header("x-sysclone-files", String(list.files)).header("x-sysclone-skipped", String(list.skipped)).send(list.text);
+    const list = await verifyLists.get(install.osimage, install.version);
+    return reply.type("text/plain").header("x-sysclone-files", String(list.files)).header("x-sysclone-skipped", String(list.skipped))
+      .headers(signatureHeaders(deps.signingKey, "manifest", install, list.text)).send(list.text);
   });
 
   app.get("/:node/archive", { schema: { params: nodeParams, headers: tokenHeaders } }, (request, reply) => {
     const install = installOf(request);
+    // Each stream is a tar and a zstd: a bounded number at once; the others are told when to ask again.
+    const release = archives.take();
+    if (release === undefined) return reply.code(503).header("retry-after", "10").type("text/plain").send("busy: too many archive streams at once; retry\n");
+    reply.raw.once("close", release);
     const controller = new AbortController();
     request.raw.on("close", () => {
       if (!reply.raw.writableFinished) controller.abort();

@@ -3,11 +3,13 @@ import path from "node:path";
 import type { ImageRepository } from "../image/repository.js";
 import { osimageOf } from "../install/resolve.js";
 import { issueInstallToken } from "../install/service.js";
-import { defaults } from "../objects/schema.js";
-import { isLive } from "../store/installs.js";
+import { defaults, type Attributes } from "../objects/schema.js";
+import { isLive, type InstallRecord } from "../store/installs.js";
 import type { Store } from "../store/store.js";
 import { isInstallDestiny } from "./destiny.js";
-import { discoveredName, identify, normaliseMac, usableSerial, usableUuid, type BootReport, type KnownMachine } from "./identity.js";
+import { discoveredName, identify, normaliseMac, usableSerial, usableUuid, type BootReport } from "./identity.js";
+import { MachineIndex } from "./machine-index.js";
+import { Throttle } from "./rate-limit.js";
 
 export type BootTemplate = "install" | "shell" | "local" | "discovered" | "conflict" | "problem";
 
@@ -24,55 +26,24 @@ export interface BootDeps {
   readonly repository: ImageRepository;
   readonly serverUrl: string;
   readonly retrySeconds?: number;
+  /** Called when a token is issued (an earlier one revoked), so the rsync daemon's modules follow at once. */
+  readonly onInstallsChanged?: () => Promise<void>;
+  /** At most this many discovered records; unknown machines beyond it are answered but not recorded (default 1000). */
+  readonly maxDiscovered?: number;
 }
 
-interface MachineIndex {
-  readonly stamp: string;
-  readonly byMac: Map<string, KnownMachine[]>;
-  readonly byUuid: Map<string, KnownMachine[]>;
-  readonly bySerial: Map<string, KnownMachine[]>;
+/** What one server keeps between /boot requests: the machine index and how often unauthenticated callers may cause an event. */
+export interface BootState {
+  readonly machines: MachineIndex;
+  /** One event per key (node or source address) and interval: a flood of requests does not flood the event log. */
+  readonly events: Throttle;
 }
 
-const indexes = new WeakMap<Store, MachineIndex>();
-
-function add(map: Map<string, KnownMachine[]>, key: string, machine: KnownMachine): void {
-  if (key === "") return;
-  const list = map.get(key);
-  if (list) list.push(machine);
-  else map.set(key, [machine]);
+export function newBootState(store: Store): BootState {
+  return { machines: new MachineIndex(store), events: new Throttle(60_000) };
 }
 
-/** Every node's identity by MAC, UUID and serial, rebuilt only when an identity changed (a PXE storm reads, it rarely writes). */
-function machineIndex(store: Store): MachineIndex {
-  const stamp = store.identityStamp();
-  const cached = indexes.get(store);
-  if (cached?.stamp === stamp) return cached;
-  const index: MachineIndex = { stamp, byMac: new Map(), byUuid: new Map(), bySerial: new Map() };
-  for (const { name, attributes } of store.listObjects("node")) {
-    const machine: KnownMachine = {
-      name,
-      macs: (attributes["mac"] ?? "").split(",").filter((m) => m !== ""),
-      uuid: attributes["uuid"] ?? "",
-      serial: attributes["serial"] ?? "",
-      discovered: attributes["state"] === "discovered",
-    };
-    for (const mac of machine.macs) add(index.byMac, mac, machine);
-    add(index.byUuid, machine.uuid.toLowerCase(), machine);
-    add(index.bySerial, machine.serial, machine);
-  }
-  indexes.set(store, index);
-  return index;
-}
-
-/** The known machines that share a MAC, the UUID or the serial with the report: all identify() needs to see. */
-function candidateMachines(store: Store, report: BootReport): KnownMachine[] {
-  const index = machineIndex(store);
-  const found = new Set<KnownMachine>();
-  for (const mac of report.macs.map(normaliseMac)) for (const m of index.byMac.get(mac ?? "") ?? []) found.add(m);
-  for (const m of index.byUuid.get(usableUuid(report.uuid) ?? "") ?? []) found.add(m);
-  for (const m of index.bySerial.get(usableSerial(report.serial) ?? "") ?? []) found.add(m);
-  return [...found];
-}
+export const DEFAULT_MAX_DISCOVERED = 1000;
 
 /** The node's osimage when it has a clone kernel and initrd to boot, else the answer that says what is missing. */
 function bootableOsimage(deps: BootDeps, name: string, wait: string): string | BootAnswer {
@@ -91,42 +62,33 @@ function bootableOsimage(deps: BootDeps, name: string, wait: string): string | B
 }
 
 /** What a PXE-booting machine is told: follows the node's destiny, so PXE-first never reinstalls a finished node. */
-export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
+export function answerBoot(deps: BootDeps, state: BootState, report: BootReport, from: string): BootAnswer {
   const { store, serverUrl } = deps;
   const retry = String(deps.retrySeconds ?? DEFAULT_RETRY_SECONDS);
-  const identity = identify(candidateMachines(store, report), report);
+  const identity = identify(state.machines.candidates(report), report);
   const uuid = usableUuid(report.uuid);
   const serial = usableSerial(report.serial);
   const machineMacs = report.macs.map((mac) => normaliseMac(mac) ?? mac).join(" ");
   const firstMac = report.macs.map(normaliseMac).find((m) => m !== undefined);
   if (identity.kind === "conflict") {
-    store.addEvent({ kind: "identity-conflict", message: `a machine (${machineMacs}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
+    if (state.events.allow(`conflict:${identity.names.join(",")}`)) store.addEvent({ kind: "identity-conflict", message: `a machine (${machineMacs}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
     return { template: "conflict", data: { server: serverUrl, problem: `this machine matches more than one node (${identity.names.join(", ")})`, fix: "fix the mac, uuid or serial of these nodes", wait: retry } };
   }
   if (identity.kind === "duplicate") {
-    // Nobody can tell which box is the node: neither is installed. The node's install is cancelled (an install under way on
-    // the other box is revoked too) until a person sets its mac and runs nodeset again.
-    const node = store.requireObject("node", identity.name);
-    const latest = store.installs.latest(identity.name);
-    const revoked = latest !== undefined && isLive(latest);
-    if (revoked) store.installs.end(latest.id, "revoked");
+    // Another box claims the node by UUID or serial: it is refused. The node itself is left as it is (an unauthenticated
+    // request cannot cancel or revoke its install); a person decides which box it is.
     const problem = `a machine (${machineMacs}) claims ${identity.name} by its ${identity.via}, but ${identity.name} has MAC ${identity.nodeMacs.join(",")}: two machines share one identity`;
-    const cancelled = isInstallDestiny(node["destiny"]);
-    store.updateObject("node", identity.name, { lasterror: problem, ...(cancelled ? { destiny: "boot", ...(revoked ? { state: "failed" } : {}) } : {}) });
-    const consequences = [revoked ? "its install under way is revoked" : "", cancelled ? "its install is cancelled (chdef mac=, then nodeset again)" : ""].filter((c) => c !== "");
-    store.addEvent({ kind: "identity-conflict", node: identity.name, message: `${problem}; not installing${consequences.length > 0 ? `: ${consequences.join(", ")}` : ""}`, data: { ...report } });
+    if (state.events.allow(`duplicate:${identity.name}`)) {
+      store.updateObject("node", identity.name, { lasterror: problem });
+      store.addEvent({ kind: "identity-conflict", node: identity.name, message: `${problem}; not installing it (if it is ${identity.name}: chdef ${identity.name} mac=${firstMac ?? ""})`, data: { ...report, from } });
+    }
     return { template: "conflict", data: { server: serverUrl, problem: `this machine claims ${identity.name} by its ${identity.via}, but ${identity.name} has another MAC`, fix: `if this box is ${identity.name}: chdef ${identity.name} mac=${firstMac ?? ""}`, wait: retry } };
   }
   if (identity.kind === "unknown") {
     const name = discoveredName(report);
     const mac = firstMac ?? "";
     if (name === undefined) return { template: "problem", data: { server: serverUrl, node: "unknown", message: "no usable MAC address reported", wait: retry } };
-    const record = { mac, uuid: uuid ?? "", serial: serial ?? "", state: "discovered" };
-    if (store.getObject("node", name)) store.updateObject("node", name, record);
-    else {
-      store.createObject("node", name, { ...defaults("node"), ...record });
-      store.addEvent({ kind: "discovered", node: name, message: `unknown machine ${mac}${uuid ? ` uuid ${uuid}` : ""}${serial ? ` serial ${serial}` : ""} recorded` });
-    }
+    recordDiscovered(deps, state, name, { mac, uuid: uuid ?? "", serial: serial ?? "", state: "discovered" }, from);
     return { template: "discovered", data: { server: serverUrl, node: name, mac, wait: retry } };
   }
   const { name } = identity;
@@ -155,9 +117,49 @@ export function answerBoot(deps: BootDeps, report: BootReport): BootAnswer {
     store.addEvent({ kind: "boot", node: name, message: `PXE boot: local disk (${reason})` });
     return { template: "local", data: { server: serverUrl, node: name, reason } };
   }
+  const refusal = tokenRefusal(node, store.installs.latest(name), from);
+  if (refusal !== undefined) {
+    if (state.events.allow(`token:${name}`)) store.addEvent({ kind: "boot-refused", node: name, message: `PXE boot from ${from || "an unknown address"} refused: ${refusal}`, data: { ...report, from } });
+    return { template: "problem", data: { server: serverUrl, node: name, message: refusal, wait: retry } };
+  }
   const osimage = bootableOsimage(deps, name, retry);
   if (typeof osimage !== "string") return osimage;
-  const token = issueInstallToken(store, name);
+  const token = issueInstallToken(store, name, from);
   store.addEvent({ kind: "boot", node: name, osimage, message: `PXE boot: installing ${osimage}` });
+  deps.onInstallsChanged?.().catch(() => undefined);
   return { template: "install", data: { server: serverUrl, node: name, osimage, token, onfail: "shell" } };
+}
+
+/**
+ * Why a /boot from `from` gets no token for this node, if it does not: /boot is unauthenticated, so it may
+ * not take over an install under way on another machine, nor get a token for a node whose address is known
+ * to be another.
+ */
+export function tokenRefusal(node: Attributes, latest: InstallRecord | undefined, from: string): string | undefined {
+  if (latest !== undefined && isLive(latest) && latest.address !== "" && latest.address !== from) {
+    return "its install is under way on another machine, so no token is issued here: boot that machine again, or restart the install with nodeset NODE osimage=NAME";
+  }
+  const ip = node["ip"] ?? "";
+  if (ip !== "" && ip !== from) return `this request does not come from the address of the node (ip=${ip}): check its DHCP host entry, or chdef its ip`;
+  return undefined;
+}
+
+/** An unknown machine as a discovered record, written only when new or changed and only while there are fewer than the cap. */
+function recordDiscovered(deps: BootDeps, state: BootState, name: string, record: Attributes, from: string): void {
+  const { store } = deps;
+  const existing = store.getObject("node", name);
+  if (existing) {
+    if (Object.entries(record).some(([key, value]) => existing[key] !== value)) store.updateObject("node", name, record);
+    return;
+  }
+  const cap = deps.maxDiscovered ?? DEFAULT_MAX_DISCOVERED;
+  if (state.machines.discoveredCount() >= cap) {
+    if (state.events.allow("discovered-full")) {
+      store.addEvent({ kind: "discovered-full", message: `unknown machine ${record["mac"] ?? ""} (from ${from}) not recorded: ${cap} discovered records already; assign or rmdef them` });
+    }
+    return;
+  }
+  state.machines.addDiscovered(name, record, () => store.createObject("node", name, { ...defaults("node"), ...record }));
+  const { mac = "", uuid = "", serial = "" } = record;
+  store.addEvent({ kind: "discovered", node: name, message: `unknown machine ${mac}${uuid ? ` uuid ${uuid}` : ""}${serial ? ` serial ${serial}` : ""} recorded` });
 }

@@ -21,23 +21,25 @@ export const nodeset: Command = {
     const osimage = action.osimage === undefined ? undefined : normaliseAttributes("node", { osimage: action.osimage })["osimage"];
     if (osimage !== undefined) store.requireObject("osimage", osimage);
     const wipes = action.destiny === "wipe,install";
-    const liveByNode = new Map(store.installs.live().map((install) => [install.node, install]));
-    const results = store.transaction(() =>
-      nodes.map((node) => {
+    // One immediate transaction: the live installs read are the ones revoked, whatever serve commits meanwhile.
+    const results = store.transaction(() => {
+      const liveByNode = new Map(store.installs.live().map((install) => [install.node, install]));
+      return nodes.map((node) => {
+        // A new destiny ends the install under way: its token and rsync secret stop working, and the next boot gets a fresh one.
+        const live = liveByNode.get(node);
+        if (live) store.installs.end(live.id, "revoked");
         if (action.destiny === "boot" || action.destiny === "shell") {
           store.updateObject("node", node, { destiny: action.destiny });
-          const live = liveByNode.get(node);
-          if (live) store.installs.end(live.id, "revoked");
           store.addEvent({ kind: "nodeset", node, message: action.destiny === "boot" ? "next boot: local disk" : "next boot: maintenance shell" });
           return { node, destiny: action.destiny };
         }
         if (osimage !== undefined) store.updateObject("node", node, { osimage });
         const image = osimageOf(store, node);
         store.updateObject("node", node, { destiny: action.destiny, state: "ready", lasterror: "" });
-        store.addEvent({ kind: "nodeset", node, osimage: image, message: `next boot ${wipes ? "wipes every disk, then installs" : "installs"} ${image}` });
+        store.addEvent({ kind: "nodeset", node, osimage: image, message: `next boot ${wipes ? "wipes every disk, then installs" : "installs"} ${image}${live ? " (the install under way is revoked)" : ""}` });
         return { node, destiny: `${wipes ? "wipe, " : ""}install ${image}` };
-      }),
-    );
+      });
+    });
     if (deps.out.json) deps.out.data(results);
     else for (const r of results) deps.out.line(`${r.node}: ${r.destiny}`);
     return Promise.resolve(0);

@@ -12,27 +12,33 @@ export interface ModulePaths {
   readonly postscripts: string;
 }
 
-/** Modules and secrets for the installs that have a plan: each node may read exactly what its plan names. */
+/**
+ * Modules and secrets for the installs that have a plan: each node may read exactly what its plan names, with its own
+ * secret, from the address its token is bound to.
+ */
 export function daemonModules(installs: readonly InstallRecord[], paths: ModulePaths, serverKey: Buffer): { modules: RsyncModule[]; secrets: Map<string, string>; postscripts: string[] } {
-  const modules = new Map<string, { path: string; comment: string; users: Set<string> }>();
+  const modules = new Map<string, { path: string; comment: string; users: Set<string>; hosts: Set<string> }>();
   const secrets = new Map<string, string>();
   const postscripts = new Set<string>();
-  const grant = (name: string, dir: string, comment: string, user: string): void => {
-    const module = modules.get(name) ?? { path: dir, comment, users: new Set<string>() };
-    module.users.add(user);
+  let install: InstallRecord;
+  const grant = (name: string, dir: string, comment: string): void => {
+    const module = modules.get(name) ?? { path: dir, comment, users: new Set<string>(), hosts: new Set<string>() };
+    module.users.add(install.node);
+    module.hosts.add(install.address);
     modules.set(name, module);
   };
-  for (const install of installs) {
-    if (install.state !== "planned" || install.plan === "") continue;
+  for (install of installs) {
+    // A planned install is always bound to an address (its inventory came from one); without one it gets no module.
+    if (install.state !== "planned" || install.plan === "" || install.address === "") continue;
     const plan = JSON.parse(install.plan) as ClonePlan;
     secrets.set(install.node, rsyncSecret(serverKey, install.tokenSha256));
-    grant(imageModule(plan.osimage, plan.version), path.join(paths.images, plan.osimage, `v${plan.version}`, "root"), `${plan.osimage} v${plan.version}`, install.node);
-    for (const o of plan.overrides) grant(overrideModule(o.scope, o.name), path.join(paths.overrides, o.name), `overrides for ${o.scope} ${o.name}`, install.node);
-    if (plan.postscripts.length > 0) grant(postscriptsModule, paths.postscripts, "postscripts", install.node);
+    grant(imageModule(plan.osimage, plan.version), path.join(paths.images, plan.osimage, `v${plan.version}`, "root"), `${plan.osimage} v${plan.version}`);
+    for (const o of plan.overrides) grant(overrideModule(o.scope, o.name), path.join(paths.overrides, o.name), `overrides for ${o.scope} ${o.name}`);
+    if (plan.postscripts.length > 0) grant(postscriptsModule, paths.postscripts, "postscripts");
     for (const script of plan.postscripts) postscripts.add(script.name);
   }
   return {
-    modules: [...modules].map(([name, m]) => ({ name, path: m.path, comment: m.comment, users: [...m.users].sort() })),
+    modules: [...modules].map(([name, m]) => ({ name, path: m.path, comment: m.comment, users: [...m.users].sort(), hosts: [...m.hosts].sort() })),
     secrets,
     postscripts: [...postscripts].sort(),
   };

@@ -6,6 +6,8 @@ export interface RsyncModule {
   readonly comment: string;
   /** Nodes allowed in, each authenticating with its per-boot secret. Never empty: an empty list would mean anonymous. */
   readonly users: readonly string[];
+  /** The addresses those nodes' tokens are bound to: the only ones the daemon lets in to this module. */
+  readonly hosts: readonly string[];
 }
 
 export interface RsyncdConfig {
@@ -44,12 +46,14 @@ export function renderRsyncdConfig(config: RsyncdConfig): string {
     "",
   ];
   for (const module of config.modules) {
-    if (module.users.length === 0) continue;
+    if (module.users.length === 0 || module.hosts.length === 0) continue;
     lines.push(
       `[${value(module.name)}]`,
       `  path = ${value(module.path)}`,
       `  comment = ${value(module.comment)}`,
       `  auth users = ${module.users.map(value).join(", ")}`,
+      `  hosts allow = ${module.hosts.map(value).join(" ")}`,
+      "  hosts deny = *",
       `  max connections = ${config.maxConnections}`,
       "",
     );

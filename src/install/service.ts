@@ -1,6 +1,6 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile, mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { SyscloneHome } from "../config/paths.js";
 import { isInstallDestiny } from "../boot/destiny.js";
@@ -21,6 +21,8 @@ export interface InstallDeps {
   readonly serverUrl: string;
   readonly rsyncPort: number;
   readonly serverKey: Buffer;
+  /** Signs the plan and the verify list (src/install/signing.ts); without it answers go unsigned and nodes refuse them. */
+  readonly signingKey?: KeyObject;
   /** Directories searched for a postscript by name: the home's own first, then the ones shipped with sysclone. */
   readonly postscriptDirs: readonly string[];
   /** Called when the set of live installs changes, so the rsync daemon's modules follow. */
@@ -30,6 +32,14 @@ export interface InstallDeps {
   readonly multicast?: MulticastJoin;
   /** Seconds an unknown or unservable machine waits before it asks /boot again (default 30). */
   readonly retrySeconds?: number;
+  /** /boot requests one source address may make per second (burst 20, default 5); more get 429. */
+  readonly bootRatePerSecond?: number;
+  /** At most this many discovered records (default 1000). */
+  readonly maxDiscovered?: number;
+  /** Archive streams served at once (default 4); more callers are told to retry. */
+  readonly maxArchives?: number;
+  /** Bytes of one install's log kept on the server (default 16 MiB); the rest is dropped with a note. */
+  readonly maxLogBytes?: number;
 }
 
 export type MulticastAnswer =
@@ -75,27 +85,47 @@ export function rsyncSecret(serverKey: Buffer, tokenDigest: string): string {
   return createHmac("sha256", serverKey).update(`rsync:${tokenDigest}`).digest("base64url");
 }
 
-/** A fresh per-boot token for a node to install; earlier tokens of the node stop working. */
-export function issueInstallToken(store: Store, node: string): string {
+/**
+ * A fresh per-boot token for a node to install; earlier tokens of the node stop working. `address` binds it to the
+ * machine that asked (/boot); a token issued by hand (sysclone bootargs) is bound to the address it is first used from.
+ */
+export function issueInstallToken(store: Store, node: string, address = ""): string {
   const chain = store.requireObject("node", node)["destiny"];
   const token = newToken();
-  store.installs.issue(node, tokenSha256(token));
-  store.updateObject("node", node, { destiny: isInstallDestiny(chain) ? chain : "install", state: "ready", phase: "", percent: "", bytes: "", lasterror: "" });
-  store.addEvent({ kind: "token", node, message: "install token issued" });
+  store.transaction(() => {
+    store.installs.issue(node, tokenSha256(token), address);
+    store.updateObject("node", node, { destiny: isInstallDestiny(chain) ? chain : "install", state: "ready", phase: "", percent: "", bytes: "", lasterror: "" });
+    store.addEvent({ kind: "token", node, message: `install token issued${address ? ` to ${address}` : ""}` });
+  });
   return token;
 }
 
+export interface AuthenticateOptions {
+  /** Where the call comes from: a token works only from the address it is bound to. */
+  readonly from: string;
+  /** Accept the token of an install that has already finished (a node repeating its finish after a lost answer). */
+  readonly finished?: boolean;
+  /** Whether to record the refusal as an event (callers throttle this: every refused request must not write one). */
+  readonly recordRefusal?: (node: string) => boolean;
+}
+
 /** The live install a token belongs to, or a refusal; the comparison does not leak timing. */
-export function authenticate(store: Store, node: string, token: string | undefined): InstallRecord {
+export function authenticate(store: Store, node: string, token: string | undefined, options: AuthenticateOptions): InstallRecord {
   const refuse = (why: string): never => {
-    store.addEvent({ kind: "token-refused", node, message: `install token refused: ${why}` });
+    if (options.recordRefusal?.(node) ?? true) store.addEvent({ kind: "token-refused", node, message: `install token refused: ${why}` });
     throw new SyscloneError("TOKEN_REFUSED", `install token refused for ${node}: ${why}`, { hint: "boot the node again for a fresh token (nodeset NODE osimage=… then PXE, or sysclone bootargs NODE)" });
   };
   if (!token) return refuse("no token");
   const hash = tokenSha256(token);
   const install = store.installs.byToken(hash);
   if (!install || !timingSafeEqual(Buffer.from(install.tokenSha256), Buffer.from(hash)) || install.node !== node) return refuse("unknown token");
+  if (install.address !== "" && install.address !== options.from) return refuse(`used from ${options.from}, not from the machine it was issued to`);
+  if (options.finished === true && install.state === "finished") return install;
   if (!isLive(install)) return refuse(`token already ${install.state === "revoked" ? "replaced by a newer boot" : "used"}`);
+  if (install.address === "") {
+    store.installs.bind(install.id, options.from);
+    return { ...install, address: options.from };
+  }
   return install;
 }
 
@@ -129,7 +159,7 @@ export async function receiveInventory(deps: InstallDeps, install: InstallRecord
     await deps.onInstallsChanged();
     return { plan, script, rsyncPassword: rsyncSecret(deps.serverKey, install.tokenSha256) };
   } catch (error) {
-    if (isSyscloneError(error)) recordFailure(deps, install, "plan", error.message);
+    recordFailure(deps, install, "plan", failureMessage(error));
     throw error;
   }
 }
@@ -151,14 +181,23 @@ export function installLogFile(home: SyscloneHome, install: InstallRecord): stri
   return path.join(home.state, "logs", install.node, `install-${install.id}.log`);
 }
 
-export async function appendInstallLog(home: SyscloneHome, install: InstallRecord, text: string): Promise<void> {
+export const DEFAULT_MAX_LOG_BYTES = 16 * 1024 * 1024;
+
+/** Appends to the install's log on the server, up to a cap: a node cannot fill the server's disk. */
+export async function appendInstallLog(home: SyscloneHome, install: InstallRecord, text: string, maxBytes = DEFAULT_MAX_LOG_BYTES): Promise<void> {
   const file = installLogFile(home, install);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await appendFile(file, text, { mode: 0o600 });
+  const size = await stat(file).then((s) => s.size, () => 0);
+  if (size >= maxBytes) return;
+  const room = maxBytes - size;
+  const chunk = Buffer.from(text);
+  const kept = chunk.length <= room ? chunk : Buffer.concat([chunk.subarray(0, room), Buffer.from(`\n[sysclone: log cut at ${maxBytes} bytes]\n`)]);
+  await appendFile(file, kept, { mode: 0o600 });
 }
 
 export async function finishInstall(deps: InstallDeps, install: InstallRecord, report: Record<string, unknown>): Promise<void> {
   const { store } = deps;
+  if (install.state === "finished") return;
   store.transaction(() => {
     store.installs.end(install.id, "finished");
     store.updateObject("node", install.node, { state: "installed", destiny: "boot", phase: "done", percent: "100", lasterror: "", imageversion: String(install.version) });
@@ -167,16 +206,51 @@ export async function finishInstall(deps: InstallDeps, install: InstallRecord, r
   await deps.onInstallsChanged();
 }
 
-function recordFailure(deps: InstallDeps, install: InstallRecord, step: string, message: string): void {
+/** What a failure says in lasterror and the event: a typed error's message, anything else as an internal error. */
+export function failureMessage(error: unknown): string {
+  if (isSyscloneError(error)) return error.message;
+  return `internal error on the server: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Ends the install as failed with its reason, unless it has already ended (a failure is recorded once). */
+function recordFailure(deps: Pick<InstallDeps, "store">, install: InstallRecord, step: string, message: string): boolean {
   const { store } = deps;
-  store.transaction(() => {
+  return store.transaction(() => {
+    const current = store.installs.byToken(install.tokenSha256);
+    if (current === undefined || !isLive(current)) return false;
     store.installs.end(install.id, "failed");
     store.updateObject("node", install.node, { state: "failed", phase: step, lasterror: `${step}: ${message}`.slice(0, 2000) });
-    store.addEvent({ kind: "fail", node: install.node, osimage: install.osimage, message: `${step}: ${message}` });
+    store.addEvent({ kind: "fail", node: install.node, osimage: install.osimage, message: `${step}: ${message}`.slice(0, 4000) });
+    return true;
   });
 }
 
 export async function failInstall(deps: InstallDeps, install: InstallRecord, report: { step: string; message: string }): Promise<void> {
-  recordFailure(deps, install, report.step, report.message);
-  await deps.onInstallsChanged();
+  if (recordFailure(deps, install, report.step, report.message)) await deps.onInstallsChanged();
+}
+
+/** How long a live install may stay silent before it is ended as failed. */
+export interface InstallTimeouts {
+  /** A token whose node never sends its inventory (default 10 minutes). */
+  readonly issuedSeconds: number;
+  /** A planned install with no call from its node: no progress, log or finish (default 60 minutes). */
+  readonly plannedSeconds: number;
+}
+
+export const DEFAULT_INSTALL_TIMEOUTS: InstallTimeouts = { issuedSeconds: 600, plannedSeconds: 3600 };
+
+/** Ends installs whose node has gone silent, so no install stays live (and its token and rsync secret valid) forever. */
+export function expireStaleInstalls(deps: Pick<InstallDeps, "store">, timeouts: InstallTimeouts, now = Date.now()): InstallRecord[] {
+  const before = (seconds: number): string => new Date(now - seconds * 1000).toISOString();
+  const stale = deps.store.installs.stale(before(timeouts.issuedSeconds), before(timeouts.plannedSeconds));
+  return stale.filter((install) =>
+    recordFailure(
+      deps,
+      install,
+      install.state === "issued" ? "boot" : "timeout",
+      install.state === "issued"
+        ? `no inventory within ${timeouts.issuedSeconds} s of the token being issued; the token has expired (boot the node again)`
+        : `no word from the node for ${timeouts.plannedSeconds} s; the install has expired (look at its console, then nodeset it again)`,
+    ),
+  );
 }

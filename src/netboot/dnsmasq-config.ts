@@ -84,17 +84,22 @@ export function renderDnsmasqConfig(config: DnsmasqConfig): string {
 }
 
 export function renderDhcpHosts(hosts: readonly DhcpHost[]): string {
-  return hosts.map((h) => `${value(h.mac)},${value(h.ip)},${value(h.hostname)}\n`).join("");
+  return hosts.map((h) => `${value(h.mac)},${value(h.ip)}${h.hostname ? `,${value(h.hostname)}` : ""}\n`).join("");
 }
 
-/** Host entries for nodes with a MAC and an address: every MAC of a node gets its address. */
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+/** One RFC 1123 label: what dnsmasq may give as a host name. Anything else (a space, a comma that would add a DHCP option) is left out. */
+const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** Host entries for nodes with a MAC and an address: every MAC of a node gets its address; malformed values are left out, never passed on. */
 export function dhcpHostsOf(nodes: readonly { name: string; attributes: Readonly<Record<string, string>> }[]): DhcpHost[] {
   const hosts: DhcpHost[] = [];
   for (const { name, attributes } of nodes) {
     const ip = attributes["ip"] ?? "";
-    if (ip === "" || attributes["state"] === "discovered") continue;
-    const hostname = (attributes["hostname"] || name).split(".")[0] ?? name;
-    for (const mac of (attributes["mac"] ?? "").split(",").filter((m) => m !== "")) hosts.push({ mac, ip, hostname });
+    if (!IPV4.test(ip) || attributes["state"] === "discovered") continue;
+    const label = (attributes["hostname"] || name).split(".")[0] ?? "";
+    const hostname = HOST_LABEL.test(label) ? label : "";
+    for (const mac of (attributes["mac"] ?? "").split(",").filter((m) => MAC.test(m))) hosts.push({ mac, ip, hostname });
   }
   return hosts;
 }

@@ -16,6 +16,8 @@ export interface InstallRecord {
   readonly script: string;
   /** sha256 of the single-use credential the clone's first boot reports `booted` with; empty once used. */
   readonly firstbootSha256: string;
+  /** The address the token was issued to (or first used from): the only one it works from. Empty until bound. */
+  readonly address: string;
 }
 
 /** Whether an install's token still works: issued or planned, not yet finished, failed or revoked. */
@@ -27,13 +29,33 @@ export function isLive(install: InstallRecord): boolean {
 export class InstallTable {
   constructor(private readonly db: Database.Database) {}
 
-  /** Revokes the node's earlier live tokens: only the newest boot may install. */
-  issue(node: string, tokenSha256: string): number {
+  /** Revokes the node's earlier live tokens: only the newest boot may install. `address` binds the token to its requester. */
+  issue(node: string, tokenSha256: string, address = ""): number {
     const now = new Date().toISOString();
     return this.db.transaction(() => {
       this.db.prepare("UPDATE installs SET state = 'revoked', updated_at = ? WHERE node = ? AND state IN ('issued', 'planned')").run(now, node);
-      return Number(this.db.prepare("INSERT INTO installs (node, token_sha256, state, issued_at, updated_at) VALUES (?, ?, 'issued', ?, ?)").run(node, tokenSha256, now, now).lastInsertRowid);
-    })();
+      return Number(
+        this.db.prepare("INSERT INTO installs (node, token_sha256, state, issued_at, updated_at, address) VALUES (?, ?, 'issued', ?, ?, ?)").run(node, tokenSha256, now, now, address).lastInsertRowid,
+      );
+    }).immediate();
+  }
+
+  /** Binds a token issued without an address (sysclone bootargs) to the address it is first used from. */
+  bind(id: number, address: string): void {
+    this.db.prepare("UPDATE installs SET address = ? WHERE id = ? AND address = ''").run(address, id);
+  }
+
+  /** Notes that the install is alive (a call from its node); an install silent for too long is ended by expireStale. */
+  touch(id: number): void {
+    this.db.prepare("UPDATE installs SET updated_at = ? WHERE id = ?").run(new Date().toISOString(), id);
+  }
+
+  /** Live installs last heard from before these times: issued ones (no inventory yet) and planned ones (no progress). */
+  stale(issuedBefore: string, plannedBefore: string): InstallRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM installs WHERE (state = 'issued' AND updated_at < ?) OR (state = 'planned' AND updated_at < ?) ORDER BY id")
+      .all(issuedBefore, plannedBefore) as Record<string, string | number>[];
+    return rows.map(toRecord);
   }
 
   byToken(tokenSha256: string): InstallRecord | undefined {
@@ -80,5 +102,6 @@ function toRecord(row: Record<string, string | number>): InstallRecord {
     plan: String(row["plan"]),
     script: String(row["script"]),
     firstbootSha256: String(row["firstboot_sha256"] ?? ""),
+    address: String(row["address"] ?? ""),
   };
 }

@@ -76,8 +76,17 @@ export class Store {
     this.db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
+  /**
+   * BEGIN IMMEDIATE: a read-then-write transaction takes the write lock before it reads, so a
+   * concurrent writer (serve and a CLI command) makes it wait instead of failing with SQLITE_BUSY_SNAPSHOT.
+   */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(work).immediate();
+  }
+
+  /** Changes whenever another connection (a CLI command beside serve) commits: serve polls it to notice their changes. */
+  dataVersion(): number {
+    return this.db.pragma("data_version", { simple: true }) as number;
   }
 
   private columns(type: ObjectType): string[] {
@@ -206,6 +215,15 @@ export class Store {
     this.db
       .prepare("INSERT INTO events (at, kind, node, osimage, message, data) VALUES (?, ?, ?, ?, ?, ?)")
       .run(new Date().toISOString(), event.kind, event.node ?? "", event.osimage ?? "", event.message, JSON.stringify(event.data ?? {}));
+  }
+
+  /** Event retention: drops events older than `before`, and the oldest beyond the newest `keep`. Returns how many went. */
+  pruneEvents(before: string, keep: number): number {
+    return this.transaction(() => {
+      const old = this.db.prepare("DELETE FROM events WHERE at < ?").run(before).changes;
+      const excess = this.db.prepare("DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)").run(keep).changes;
+      return old + excess;
+    });
   }
 
   events(filter: { node?: string; limit?: number } = {}): EventRecord[] {

@@ -6,8 +6,8 @@ import type { InstallRecord } from "../../../src/store/installs.js";
 
 const key = Buffer.alloc(32, 7);
 
-function install(node: string, state: InstallRecord["state"], plan: object | undefined, id = 1): InstallRecord {
-  return { id, node, tokenSha256: `hash-${node}`, state, osimage: "rocky9", version: 3, issuedAt: "", updatedAt: "", inventory: "", plan: plan ? JSON.stringify(plan) : "", script: "", firstbootSha256: "" };
+function install(node: string, state: InstallRecord["state"], plan: object | undefined, id = 1, address = `10.0.0.${id}`): InstallRecord {
+  return { id, node, tokenSha256: `hash-${node}`, state, osimage: "rocky9", version: 3, issuedAt: "", updatedAt: "", inventory: "", plan: plan ? JSON.stringify(plan) : "", script: "", firstbootSha256: "", address };
 }
 
 const plan = (node: string, overrides: { scope: string; name: string }[], postscripts: string[]) => ({
@@ -17,7 +17,7 @@ const plan = (node: string, overrides: { scope: string; name: string }[], postsc
 describe("rsync daemon modules from live installs", () => {
   const paths = { images: "/srv/images", overrides: "/srv/overrides", postscripts: "/var/serve/postscripts" };
 
-  it("lets each node read exactly what its plan names, with a derived secret", () => {
+  it("lets each node read exactly what its plan names, with a derived secret, from its own address", () => {
     const result = daemonModules(
       [
         install("n01", "planned", plan("n01", [{ scope: "image", name: "rocky9" }, { scope: "node", name: "n01" }], ["efibootloader"])),
@@ -29,10 +29,10 @@ describe("rsync daemon modules from live installs", () => {
       key,
     );
     expect(result.modules).toEqual([
-      { name: "img-rocky9-v3", path: "/srv/images/rocky9/v3/root", comment: "rocky9 v3", users: ["n01", "n02"] },
-      { name: "ovr-image-rocky9", path: "/srv/overrides/rocky9", comment: "overrides for image rocky9", users: ["n01", "n02"] },
-      { name: "ovr-node-n01", path: "/srv/overrides/n01", comment: "overrides for node n01", users: ["n01"] },
-      { name: "postscripts", path: "/var/serve/postscripts", comment: "postscripts", users: ["n01"] },
+      { name: "img-rocky9-v3", path: "/srv/images/rocky9/v3/root", comment: "rocky9 v3", users: ["n01", "n02"], hosts: ["10.0.0.1", "10.0.0.2"] },
+      { name: "ovr-image-rocky9", path: "/srv/overrides/rocky9", comment: "overrides for image rocky9", users: ["n01", "n02"], hosts: ["10.0.0.1", "10.0.0.2"] },
+      { name: "ovr-node-n01", path: "/srv/overrides/n01", comment: "overrides for node n01", users: ["n01"], hosts: ["10.0.0.1"] },
+      { name: "postscripts", path: "/var/serve/postscripts", comment: "postscripts", users: ["n01"], hosts: ["10.0.0.1"] },
     ]);
     expect([...result.secrets.keys()]).toEqual(["n01", "n02"]);
     expect(result.secrets.get("n01")).toBe(rsyncSecret(key, "hash-n01"));
@@ -40,17 +40,25 @@ describe("rsync daemon modules from live installs", () => {
     expect(result.postscripts).toEqual(["efibootloader"]);
   });
 
+  it("grants nothing to a planned install that is bound to no address", () => {
+    const result = daemonModules([install("n05", "planned", plan("n05", [], []), 5, "")], paths, key);
+    expect(result.modules).toEqual([]);
+    expect(result.secrets.size).toBe(0);
+  });
+
   it("renders read-only, authenticated, bounded modules and never an anonymous one", () => {
     const text = renderRsyncdConfig({
       secretsFile: "/var/s/secrets", lockFile: "/var/s/lock", pidFile: "/var/s/pid", maxConnections: 12,
       modules: [
-        { name: "img-rocky9-v3", path: "/srv/images/rocky9/v3/root", comment: "rocky9 v3", users: ["n01", "n02"] },
-        { name: "nobody", path: "/srv/x", comment: "no users", users: [] },
+        { name: "img-rocky9-v3", path: "/srv/images/rocky9/v3/root", comment: "rocky9 v3", users: ["n01", "n02"], hosts: ["10.0.0.1", "10.0.0.2"] },
+        { name: "nobody", path: "/srv/x", comment: "no users", users: [], hosts: ["10.0.0.3"] },
+        { name: "nowhere", path: "/srv/y", comment: "no hosts", users: ["n03"], hosts: [] },
       ],
     });
     expect(text).toContain("read only = yes\n");
-    expect(text).toContain("[img-rocky9-v3]\n  path = /srv/images/rocky9/v3/root\n  comment = rocky9 v3\n  auth users = n01, n02\n  max connections = 12\n");
+    expect(text).toContain("[img-rocky9-v3]\n  path = /srv/images/rocky9/v3/root\n  comment = rocky9 v3\n  auth users = n01, n02\n  hosts allow = 10.0.0.1 10.0.0.2\n  hosts deny = *\n  max connections = 12\n");
     expect(text).not.toContain("[nobody]");
+    expect(text).not.toContain("[nowhere]");
     expect(renderSecrets(new Map([["n01", "abc"]]))).toBe("n01:abc\n");
   });
 

@@ -42,6 +42,17 @@ describe("dnsmasq configuration", () => {
     ]);
     expect(renderDhcpHosts(hosts)).toBe("52:54:00:00:00:01,10.0.0.11,n01\n52:54:00:00:01:01,10.0.0.11,n01\n");
   });
+
+  it.each([
+    ["a host name with a comma, which would add a DHCP option", { hostname: "n04,set:evil" }, "52:54:00:00:00:04,10.0.0.14\n"],
+    ["a host name with a space", { hostname: "n04 x" }, "52:54:00:00:00:04,10.0.0.14\n"],
+    ["a node name that is no RFC 1123 label", { hostname: "", name: "n_04" }, "52:54:00:00:00:04,10.0.0.14\n"],
+    ["an address that is not IPv4", { ip: "10.0.0.14,set:x" }, ""],
+    ["a MAC in another form", { mac: "52-54-00-00-00-04" }, ""],
+  ])("leaves out %s instead of passing it to dnsmasq", (_what, change: Record<string, string>, expected) => {
+    const { name = "n04", ...attributes }: Record<string, string> = { mac: "52:54:00:00:00:04", ip: "10.0.0.14", hostname: "n04", ...change };
+    expect(renderDhcpHosts(dhcpHostsOf([{ name, attributes }]))).toBe(expected);
+  });
 });
 
 describe("the image's kernel for the clone initrd", () => {
