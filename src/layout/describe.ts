@@ -1,6 +1,35 @@
-import type { Layout } from "./model.js";
+import type { Disk, Layout, Partition } from "./model.js";
+import { unitBytes } from "./model.js";
 import { formatBytes } from "../format/bytes.js";
+import { mdadmLevel } from "./raid.js";
 import { partitionDevice } from "./validate.js";
+
+const binaryLvUnits: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** A partition's size as the file states it, in its own unit: "500 MiB", "500 MB (476.8 MiB)", "25% of the disk", "2048 sectors". */
+function partitionSize(disk: Disk, part: Partition): string {
+  if (part.size === "*") {
+    const rest = part.pType === "logical" ? "rest of the extended partition" : "rest of disk";
+    return `${rest}${part.sizeBytes === undefined ? "" : ` (${formatBytes(part.sizeBytes)} at capture)`}`;
+  }
+  if (part.sizeBytes !== undefined) return formatBytes(part.sizeBytes);
+  if (disk.unit === "%") return `${part.size}% of the disk`;
+  if (disk.unit === "s") return `${part.size} sectors (${formatBytes(Number(part.size) * 512)})`;
+  const stated = `${part.size} ${disk.unit}`;
+  const bytes = Number(part.size) * (unitBytes[disk.unit] ?? 1);
+  return disk.unit.endsWith("iB") ? stated : `${stated} (${formatBytes(bytes)})`;
+}
+
+/** lvcreate's sizes are binary; a bare number is MiB. */
+function volumeSize(size: string, sizeBytes: number | undefined): string {
+  if (sizeBytes !== undefined) return formatBytes(sizeBytes);
+  if (size === "*") return "rest of the group";
+  if (size.endsWith("%")) return `${size} of the group`;
+  const match = /^(\d+(?:\.\d+)?)([KMGT]?)$/i.exec(size);
+  return match ? formatBytes(Number(match[1]) * (binaryLvUnits[(match[2] || "M").toUpperCase()] ?? 1)) : size;
+}
+
+const depth = (mp: string): number => (mp === "/" ? 0 : mp.split("/").length - 1);
 
 /** Plain sentences a person can check against the golden client. */
 export function describeLayout(layout: Layout): string[] {
@@ -13,7 +42,6 @@ export function describeLayout(layout: Layout): string[] {
     lines.push(`disk ${disk.dev}: ${disk.labelType === "none" ? "no partition table" : disk.labelType}, ${disk.sizeBytes === undefined ? "size unknown" : formatBytes(disk.sizeBytes)}${fsFor(disk.dev)}`);
     for (const part of disk.partitions) {
       const dev = partitionDevice(disk.dev, part.num);
-      const size = part.size === "*" ? `rest of disk${part.sizeBytes === undefined ? "" : ` (${formatBytes(part.sizeBytes)} at capture)`}` : formatBytes(part.sizeBytes ?? Number(part.size) * 1e6);
       const extras = [
         part.pType !== "primary" ? part.pType : "",
         part.flags.length > 0 ? `flags ${part.flags.join(",")}` : "",
@@ -21,15 +49,23 @@ export function describeLayout(layout: Layout): string[] {
         part.lvmGroup ? `LVM PV of ${part.lvmGroup}` : "",
         part.raidDev ? `member of ${part.raidDev}` : "",
       ].filter((e) => e !== "");
-      lines.push(`  ${dev}: ${size}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}${fsFor(dev)}`);
+      lines.push(`  ${dev}: ${partitionSize(disk, part)}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}${fsFor(dev)}`);
     }
   }
-  for (const raid of layout.raids) lines.push(`raid ${raid.name}: ${raid.level} of ${raid.devices.join(" ")}${fsFor(raid.name)}`);
+  for (const raid of layout.raids) {
+    const spares = raid.spares > 0 ? ` (last ${raid.spares} spare)` : "";
+    const pv = raid.lvmGroup ? ` LVM PV of ${raid.lvmGroup}` : "";
+    lines.push(`raid ${raid.name}: ${mdadmLevel(raid.level) ?? raid.level} of ${raid.devices.join(" ")}${spares}${pv}${fsFor(raid.name)}`);
+  }
   for (const group of layout.volumeGroups) {
     lines.push(`volume group ${group.name} (extent ${group.extentSize})`);
-    for (const lv of group.volumes) lines.push(`  /dev/${group.name}/${lv.name}: ${lv.sizeBytes === undefined ? lv.size : formatBytes(lv.sizeBytes)}${fsFor(`/dev/${group.name}/${lv.name}`)}`);
+    for (const lv of group.volumes) lines.push(`  /dev/${group.name}/${lv.name}: ${volumeSize(lv.size, lv.sizeBytes)}${fsFor(`/dev/${group.name}/${lv.name}`)}`);
   }
-  const mounts = layout.filesystems.filter((f) => f.format).map((f) => `${f.mp} (${f.fs})`);
-  lines.push(`created and mounted in order: ${mounts.join(", ") || "nothing"}`);
+  const made = layout.filesystems.filter((f) => f.format);
+  lines.push(`created: ${made.map((f) => `${f.realDev} (${f.fs})`).join(", ") || "nothing"}`);
+  const mounts = made.filter((f) => f.mp.startsWith("/")).sort((a, b) => depth(a.mp) - depth(b.mp));
+  lines.push(`mounted in order: ${mounts.map((f) => `${f.mp} (${f.fs})`).join(", ") || "nothing"}`);
+  const kept = layout.filesystems.filter((f) => !f.format && f.realDev.startsWith("/dev/"));
+  if (kept.length > 0) lines.push(`kept in fstab, not formatted: ${kept.map((f) => `${f.mp} (${f.fs} on ${f.realDev})`).join(", ")}`);
   return lines;
 }

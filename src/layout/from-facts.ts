@@ -1,5 +1,7 @@
 import type { BlockDevice, CollectorFacts, SfdiskTable } from "./facts.js";
 import { parseFstab, type FstabEntry } from "./fstab.js";
+import { SyscloneError, isSyscloneError } from "../errors/errors.js";
+import { parseLayoutXml, renderLayoutXml } from "./xml.js";
 import { blockFilesystems, type Disk, type FileSystemEntry, type Layout, type Partition, type Raid, type VolumeGroup } from "./model.js";
 
 export interface LayoutFromFacts {
@@ -220,7 +222,10 @@ export function layoutFromFacts(facts: CollectorFacts): LayoutFromFacts {
     for (const disk of disksUnder(device, index)) disks.set(disk.path, disk);
     if (device.type.startsWith("raid")) {
       const members = (index.get(device.path)?.parents ?? []).map((p) => p.path).sort();
-      raids.set(device.path, { name: device.path, level: device.type, devices: members, spares: 0 });
+      // LVM on RAID: the array is a physical volume of the group its logical volumes belong to.
+      const lvmChild = device.children.find((c) => c.type === "lvm");
+      const vg = lvmChild ? lvNames.get(lvmChild.name)?.vg : undefined;
+      raids.set(device.path, { name: device.path, level: device.type, devices: members, spares: 0, ...(vg ? { lvmGroup: vg } : {}) });
     }
     if (device.type === "lvm") {
       const names = lvNames.get(device.name);
@@ -247,6 +252,19 @@ export function layoutFromFacts(facts: CollectorFacts): LayoutFromFacts {
     filesystems: mountOrder(filesystems),
     devstyle: "udev",
   };
-  return { layout, mountExcludes, swapFiles, rootIsMountPoint, warnings };
+  return { layout: readableAsWritten(layout), mountExcludes, swapFiles, rootIsMountPoint, warnings };
+}
+
+/** Capture writes the layout that clones read: a value the reader refuses (a label or mount option it cannot pass on safely) stops the capture before a byte is copied. */
+function readableAsWritten(layout: Layout): Layout {
+  try {
+    parseLayoutXml(renderLayoutXml(layout));
+  } catch (error) {
+    if (!isSyscloneError(error)) throw error;
+    throw new SyscloneError("BAD_LAYOUT", `the golden client's ${error.message}`, {
+      hint: "change that value on the golden client (its fstab or filesystem label), or supply the layout with --layout FILE",
+    });
+  }
+  return layout;
 }
 

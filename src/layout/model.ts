@@ -30,10 +30,14 @@ export interface Disk {
 
 export interface Raid {
   readonly name: string;
+  /** As the file spells it: raid1, 1 and mirror are one level (see mdadmLevel). */
   readonly level: string;
+  /** Every member, spares last: the raid's devices= list and the partitions naming it in raid_dev=. */
   readonly devices: readonly string[];
   readonly spares: number;
   readonly chunkSize?: string;
+  /** LVM on RAID: the md device is a physical volume of this volume group. */
+  readonly lvmGroup?: string;
 }
 
 export interface LogicalVolume {
@@ -65,6 +69,14 @@ export interface FileSystemEntry {
   readonly format: boolean;
   readonly label?: string;
   readonly uuid?: string;
+  /** SystemImager 4.9 appends an fsinfo's comment to its fstab line. */
+  readonly comment?: string;
+}
+
+/** A comment or blank line of the golden client's fstab, kept at its place (an fsinfo with only line and comment). */
+export interface FstabComment {
+  readonly line: number;
+  readonly text: string;
 }
 
 export interface Layout {
@@ -72,15 +84,19 @@ export interface Layout {
   readonly raids: readonly Raid[];
   readonly volumeGroups: readonly VolumeGroup[];
   readonly filesystems: readonly FileSystemEntry[];
+  readonly comments?: readonly FstabComment[];
   readonly devstyle: string;
 }
 
-/** Size units in SystemImager's sense (parted's decimal units). */
+/**
+ * Size units as systemimager.disks-layout(7) defines them: kB, MB, GB, TB decimal; KiB, MiB, GiB,
+ * TiB binary; s a 512-byte sector. "%" (also "percent", "percentage") is a share of the whole disk,
+ * for logical partitions too; it has no byte factor.
+ */
 export const unitBytes: Record<string, number> = {
   B: 1,
   s: 512,
   kB: 1e3,
-  KB: 1e3,
   MB: 1e6,
   GB: 1e9,
   TB: 1e12,
@@ -89,6 +105,14 @@ export const unitBytes: Record<string, number> = {
   GiB: 1024 ** 3,
   TiB: 1024 ** 4,
 };
+
+/** The spellings SystemImager accepts (4.3 lower-cases units, 4.9 lists percent and percentage) → a key of unitBytes, or "%". */
+export function normaliseUnit(text: string): string | undefined {
+  const lower = text.toLowerCase();
+  if (["%", "percent", "percentage", "percentages"].includes(lower)) return "%";
+  if (lower === "megabytes") return "MB";
+  return Object.keys(unitBytes).find((unit) => unit.toLowerCase() === lower);
+}
 
 /** Filesystems that hold data the image carries and that the clone creates. */
 export const blockFilesystems = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "swap", "jfs", "reiserfs", "f2fs"]);

@@ -24,11 +24,17 @@ function planVolume(lv: LogicalVolume): PlannedLogicalVolume {
   return { name: lv.name, sizeBytes: lv.sizeBytes ?? lvSizeBytes(lv.size) };
 }
 
-/** Volume groups on the target's physical volumes; fixed volumes first, the growing one last. */
-export function planVolumeGroups(layout: Layout, deviceMap: ReadonlyMap<string, string>, disks: readonly PlannedDisk[]): PlannedVolumeGroup[] {
-  const partitionBytes = new Map(disks.flatMap((d) => d.partitions.map((p) => [p.dev, p.sizeBytes] as const)));
+/**
+ * Volume groups on the target's physical volumes (partitions, and md arrays for LVM on RAID, whose
+ * sizes `raidBytes` gives); fixed volumes first, the growing one last.
+ */
+export function planVolumeGroups(layout: Layout, deviceMap: ReadonlyMap<string, string>, disks: readonly PlannedDisk[], raidBytes: ReadonlyMap<string, number> = new Map()): PlannedVolumeGroup[] {
+  const partitionBytes = new Map([...disks.flatMap((d) => d.partitions.map((p) => [p.dev, p.sizeBytes] as const)), ...raidBytes]);
   return layout.volumeGroups.map((group) => {
-    const goldenPvs = layout.disks.flatMap((disk) => disk.partitions.filter((p) => p.lvmGroup === group.name).map((p) => partitionDevice(disk.dev, p.num)));
+    const goldenPvs = [
+      ...layout.disks.flatMap((disk) => disk.partitions.filter((p) => p.lvmGroup === group.name).map((p) => partitionDevice(disk.dev, p.num))),
+      ...layout.raids.filter((raid) => raid.lvmGroup === group.name).map((raid) => raid.name),
+    ];
     const physicalVolumes = goldenPvs.map((dev) => deviceMap.get(dev) ?? dev);
     const volumes = group.volumes.map(planVolume).sort((a, b) => Number(a.extents === "100%FREE") - Number(b.extents === "100%FREE"));
     const extent = extentBytes(group.extentSize);

@@ -8,7 +8,6 @@ import type {
   PlannedDisk,
   PlannedFilesystem,
   PlannedMount,
-  PlannedRaid,
   PlannedVolumeGroup,
   Transport,
 } from "./model.js";
@@ -17,6 +16,8 @@ import { minimumDiskBytes, placePartitions } from "./partitions.js";
 import { renderFstab } from "./fstab.js";
 import { espMountPoint, nodeEnvironment, type NodeIdentity } from "./environment.js";
 import { planVolumeGroups } from "./lvm.js";
+import { checkImageFits } from "./capacity.js";
+import { planRaids } from "./raid.js";
 
 export interface PlanNode extends NodeIdentity {
   readonly allowSmaller: boolean;
@@ -157,16 +158,6 @@ function planFilesystems(input: PlanInput, deviceMap: ReadonlyMap<string, string
   return { filesystems, swaps, mounts, warnings };
 }
 
-function planRaids(input: PlanInput, deviceMap: ReadonlyMap<string, string>): PlannedRaid[] {
-  return input.layout.raids.map((raid) => ({
-    dev: raid.name,
-    level: raid.level.replace(/^(\d+)$/, "raid$1"),
-    members: raid.devices.map((d) => deviceMap.get(d) ?? d),
-    spares: raid.spares,
-    ...(raid.chunkSize !== undefined ? { chunkSize: raid.chunkSize } : {}),
-  }));
-}
-
 function planTransport(input: PlanInput): Transport {
   const module = imageModule(input.image.name, input.image.version);
   const source = { url: rsyncUrl(rsyncBase(input), input.node.name, module) };
@@ -246,9 +237,10 @@ export function planClone(input: PlanInput): ClonePlan {
     };
   }
   const { disks, deviceMap, warnings } = planDisks(input);
-  const raids = planRaids(input, deviceMap);
-  const volumeGroups: PlannedVolumeGroup[] = planVolumeGroups(input.layout, deviceMap, disks);
+  const { raids, dataBytes: raidBytes } = planRaids(input.layout, deviceMap, disks);
+  const volumeGroups: PlannedVolumeGroup[] = planVolumeGroups(input.layout, deviceMap, disks, raidBytes);
   const fsPlan = planFilesystems(input, deviceMap);
+  checkImageFits(input.image.usedBytes, { disks, raidBytes, volumeGroups, filesystems: fsPlan.filesystems });
   return {
     ...common,
     root: "/a",

@@ -9,6 +9,19 @@ const overlayRsyncArgs = ["-aHAX", "--numeric-ids", "--ignore-times"] as const;
 /** Where postscripts are fetched to inside the clone; removed before the clone finishes. */
 export const postscriptDir = "/.sysclone/postscripts";
 
+function mkfsCommands(fs: PlannedFilesystem): string[][] {
+  const label = fs.label;
+  switch (fs.fs) {
+    // reiserfs and jfs ask for confirmation unless told not to; mkfs.jfs cannot set a UUID, jfs_tune can.
+    case "reiserfs":
+      return [["mkfs.reiserfs", "-q", "-ff", "-u", fs.uuid, ...(label ? ["-l", label] : []), ...fs.mkfsOptions, fs.dev]];
+    case "jfs":
+      return [["mkfs.jfs", "-q", ...(label ? ["-L", label] : []), ...fs.mkfsOptions, fs.dev], ["jfs_tune", "-U", fs.uuid, fs.dev]];
+    default:
+      return [mkfsCommand(fs)];
+  }
+}
+
 function mkfsCommand(fs: PlannedFilesystem): string[] {
   const label = fs.label;
   switch (fs.fs) {
@@ -69,7 +82,7 @@ function diskSteps(plan: ClonePlan): string[] {
     lines.push(shellCommand(["vgmknodes", group.name]));
   }
   lines.push("", "sc_step mkfs 'make filesystems'");
-  for (const fs of [...plan.filesystems, ...plan.swaps]) lines.push(shellCommand(mkfsCommand(fs)));
+  for (const fs of [...plan.filesystems, ...plan.swaps]) lines.push(...mkfsCommands(fs).map(shellCommand));
   lines.push("", "sc_step mount 'mount the filesystems'");
   for (const mount of plan.mounts) {
     const at = join(plan.root, mount.mp);

@@ -92,16 +92,16 @@ describe("layout from collector facts", () => {
     const output = collectorOutput({
       lsblk: [
         dev("sda", "disk", 20 * GiB, { pttype: "dos" }, [
-          dev("sda1", "part", 512 * MiB, { fstype: "ext4", uuid: "b00b", mountpoint: "/boot" }),
+          dev("sda1", "part", 512 * MiB, { fstype: "ext4", uuid: "0b00b000-0000-4000-8000-000000000001", mountpoint: "/boot" }),
           dev("sda2", "part", 1024, {}),
-          dev("sda5", "part", GiB, { fstype: "swap", uuid: "5a5a" }),
+          dev("sda5", "part", GiB, { fstype: "swap", uuid: "5a5a0000-0000-4000-8000-000000000002" }),
           dev("sda6", "part", 20 * GiB - 1538 * MiB - 2 * MiB, { fstype: "LVM2_member" }, [
-            dev("vg0-root", "lvm", 8 * GiB, { path: "/dev/mapper/vg0-root", fstype: "ext4", uuid: "r00t", mountpoint: "/" }),
-            dev("vg0-home--data", "lvm", 4 * GiB, { path: "/dev/mapper/vg0-home--data", fstype: "xfs", uuid: "h0me", mountpoint: "/home" }),
+            dev("vg0-root", "lvm", 8 * GiB, { path: "/dev/mapper/vg0-root", fstype: "ext4", uuid: "4007f000-0000-4000-8000-000000000003", mountpoint: "/" }),
+            dev("vg0-home--data", "lvm", 4 * GiB, { path: "/dev/mapper/vg0-home--data", fstype: "xfs", uuid: "40e00000-0000-4000-8000-000000000004", mountpoint: "/home" }),
           ]),
         ]),
-        dev("sdb", "disk", 10 * GiB, { pttype: "dos" }, [dev("sdb1", "part", 10 * GiB - MiB, { fstype: "linux_raid_member" }, [dev("md0", "raid1", 10 * GiB - 2 * MiB, { fstype: "ext4", uuid: "md00", mountpoint: "/srv" })])]),
-        dev("sdc", "disk", 10 * GiB, { pttype: "dos" }, [dev("sdc1", "part", 10 * GiB - MiB, { fstype: "linux_raid_member" }, [dev("md0", "raid1", 10 * GiB - 2 * MiB, { fstype: "ext4", uuid: "md00", mountpoint: "/srv" })])]),
+        dev("sdb", "disk", 10 * GiB, { pttype: "dos" }, [dev("sdb1", "part", 10 * GiB - MiB, { fstype: "linux_raid_member" }, [dev("md0", "raid1", 10 * GiB - 2 * MiB, { fstype: "ext4", uuid: "3d000000-0000-4000-8000-000000000005", mountpoint: "/srv" })])]),
+        dev("sdc", "disk", 10 * GiB, { pttype: "dos" }, [dev("sdc1", "part", 10 * GiB - MiB, { fstype: "linux_raid_member" }, [dev("md0", "raid1", 10 * GiB - 2 * MiB, { fstype: "ext4", uuid: "3d000000-0000-4000-8000-000000000005", mountpoint: "/srv" })])]),
         dev("sdd", "disk", 100 * GiB, {}, []),
       ],
       findmnt: [
@@ -131,10 +131,10 @@ describe("layout from collector facts", () => {
       vgs: [{ vg_name: "vg0", vg_extent_size: String(4 * MiB), vg_size: String(18 * GiB) }],
       fstab: [
         "/dev/mapper/vg0-root / ext4 defaults 0 1",
-        "UUID=b00b /boot ext4 defaults 0 2",
+        "UUID=0b00b000-0000-4000-8000-000000000001 /boot ext4 defaults 0 2",
         "/dev/mapper/vg0-home--data /home xfs defaults 0 2",
-        "UUID=md00 /srv ext4 noatime 0 2",
-        "UUID=5a5a none swap sw 0 0",
+        "UUID=3d000000-0000-4000-8000-000000000005 /srv ext4 noatime 0 2",
+        "UUID=5a5a0000-0000-4000-8000-000000000002 none swap sw 0 0",
       ].join("\n"),
     });
     const { layout, warnings } = layoutFromFacts(parseFacts(output));
