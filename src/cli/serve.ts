@@ -1,5 +1,7 @@
 import { startServer } from "../../server/main.js";
+import { DEFAULT_MAX_DISCOVERED } from "../boot/service.js";
 import { SyscloneError } from "../errors/errors.js";
+import { DEFAULT_INSTALL_TIMEOUTS } from "../install/service.js";
 import { positiveIntegerOption, stringValue, type Command } from "./command.js";
 
 function parseListen(text: string): { host: string; port: number } {
@@ -11,7 +13,7 @@ function parseListen(text: string): { host: string; port: number } {
 export const serve: Command = {
   name: "serve",
   summary: "run the management server (install API and rsync daemon) until stopped",
-  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK] | --dhcp-interface IF --proxy-dhcp SUBNET] [--retry-seconds 30] [--mcast-portbase 9000]",
+  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK] | --dhcp-interface IF --proxy-dhcp SUBNET] [--retry-seconds 30] [--mcast-portbase 9000] [--token-ttl 600] [--install-timeout 3600] [--max-discovered 1000]",
   options: {
     listen: { type: "string" },
     url: { type: "string" },
@@ -22,6 +24,9 @@ export const serve: Command = {
     "proxy-dhcp": { type: "string" },
     "retry-seconds": { type: "string" },
     "mcast-portbase": { type: "string" },
+    "token-ttl": { type: "string" },
+    "install-timeout": { type: "string" },
+    "max-discovered": { type: "string" },
   },
   examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --dhcp-range 10.0.0.100,10.0.0.200,255.255.255.0",
     "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --proxy-dhcp 10.0.0.0"],
@@ -49,6 +54,11 @@ export const serve: Command = {
       rsyncPort: positiveIntegerOption(args, "rsync-port", 8873),
       maxConnections: positiveIntegerOption(args, "max-connections", 16),
       multicastPortbase: positiveIntegerOption(args, "mcast-portbase", 9000),
+      installTimeouts: {
+        issuedSeconds: positiveIntegerOption(args, "token-ttl", DEFAULT_INSTALL_TIMEOUTS.issuedSeconds),
+        plannedSeconds: positiveIntegerOption(args, "install-timeout", DEFAULT_INSTALL_TIMEOUTS.plannedSeconds),
+      },
+      maxDiscovered: positiveIntegerOption(args, "max-discovered", DEFAULT_MAX_DISCOVERED),
       signal: deps.signal,
       log: (line) => deps.out.line(line),
     });

@@ -44,7 +44,7 @@ function plannedInstall(node: string, osimage: string, token: string, address: s
 }
 
 /** `rsync --list-only` of a module from inside a node's namespace, as `user` with `token`'s secret. */
-function listModule(from: VirtualNode, user: string, token: string, module: string): Promise<{ exitCode: number | null; output: string }> {
+function listModule(from: VirtualNode, user: string, token: string, module: string): Promise<{ exitCode: number | undefined; output: string }> {
   return run("ip", ["netns", "exec", from.namespace, "rsync", "--list-only", "--contimeout=5", `rsync://${user}@${net.serverAddress}:${rsyncPort}/${module}/`], {
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", RSYNC_PASSWORD: rsyncSecret(serverKey, tokenSha256(token)) },
   }).then((r) => ({ exitCode: r.exitCode, output: `${r.stdoutTail}${r.stderrTail}` }));
