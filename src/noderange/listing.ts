@@ -1,7 +1,7 @@
 import { SyscloneError } from "../errors/errors.js";
 import { columnsOfTable, mappedXcatNames, resolveColumn } from "./columns.js";
 import { looksLikeSelector, parseSelector, selectorPredicate } from "./selector.js";
-import { quote } from "./syntax.js";
+import { oneLine, quote } from "./syntax.js";
 
 /**
  * nodels(1) after the noderange: `table.column`, shortnames and attribute names to show,
@@ -63,7 +63,7 @@ export function nodelsListing(nodes: readonly string[], args: readonly string[],
       try {
         predicates.push({ attribute, test: selectorPredicate(selector) });
       } catch (error) {
-        throw badColumn(arg, `invalid regular expression /${selector.value}/: ${(error as Error).message}`);
+        throw badColumn(arg, `invalid regular expression /${oneLine(selector.value)}/: ${oneLine((error as Error).message)}`);
       }
       terse--;
       continue;

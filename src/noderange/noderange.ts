@@ -11,6 +11,7 @@ import {
   expandIncrement,
   expandRange,
   isValidNodeName,
+  oneLine,
   quote,
   splitTopLevel,
   type Shorthand,
@@ -98,7 +99,7 @@ function expandRegex(atom: string, ev: Evaluation): string[] {
     new RegExp(source);
     regex = new RegExp(`^(?:${source})$`);
   } catch (error) {
-    throw badNoderange(ev.whole, `invalid regular expression /${source}/: ${(error as Error).message}`);
+    throw badNoderange(ev.whole, `invalid regular expression /${oneLine(source)}/: ${oneLine((error as Error).message)}`);
   }
   const out = ev.context.allNodes.filter((node) => regex.test(node));
   for (const group of ev.context.allGroups ?? []) {
@@ -119,7 +120,7 @@ function expandSelector(atom: string, ev: Evaluation): string[] {
   try {
     predicate = selectorPredicate(selector);
   } catch (error) {
-    throw badNoderange(ev.whole, `invalid regular expression /${selector.value}/: ${(error as Error).message}`);
+    throw badNoderange(ev.whole, `invalid regular expression /${oneLine(selector.value)}/: ${oneLine((error as Error).message)}`);
   }
   return ev.context.allNodes.filter((node) => predicate(attribute(node, column.attribute)));
 }
@@ -153,7 +154,7 @@ function readEntries(path: string, ev: Evaluation): string[] {
   try {
     return nodelistFileEntries(readFile(path));
   } catch (error) {
-    throw badNoderange(ev.whole, `cannot read ${path}: ${(error as Error).message}`);
+    throw badNoderange(ev.whole, `cannot read ${oneLine(path)}: ${oneLine((error as Error).message)}`);
   }
 }
 
@@ -169,7 +170,7 @@ function evaluateList(text: string, ev: Evaluation, depth: number, inFile: boole
       if (inFile) throw badNoderange(ev.whole, "a ^file cannot name another ^file");
       const path = body.slice(1);
       for (const entry of readEntries(path, ev)) {
-        const inner = evaluateList(entry, { ...ev, whole: `${entry} (in ^${path})` }, depth + 1, true);
+        const inner = evaluateList(entry, { ...ev, whole: `${entry} (in ^${oneLine(path)})` }, depth + 1, true);
         append(terms.included, inner.included);
         append(terms.excluded, inner.excluded);
       }

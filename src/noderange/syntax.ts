@@ -27,6 +27,11 @@ export function quote(text: string): string {
   return JSON.stringify(short);
 }
 
+/** Text from elsewhere (a file system error) made safe for a one-line message. */
+export function oneLine(text: string): string {
+  return quote(text).slice(1, -1);
+}
+
 export function badNoderange(range: string, why: string): SyscloneError {
   return new SyscloneError("BAD_NODERANGE", `bad noderange ${quote(range)}: ${why}`, {
     hint: "use names, lists (a,b), ranges (node[01-10], node[01:10], node01-node10, node10+3, 10-20), groups, /regex, ^file, attr==value, -exclusion, a@b and (…)",
@@ -132,7 +137,7 @@ function pairedRange(left: string, right: string, whole: string, shorthand: Shor
     if (!/^\d/.test(a[i] ?? "") || !/^\d/.test(b[i] ?? "") || differing >= 0) return undefined;
     differing = i;
   }
-  if (differing < 0) return [left];
+  if (differing < 0) return /\d/.test(left) ? [left] : undefined;
   const prefix = a.slice(0, differing).join("");
   const suffix = a.slice(differing + 1).join("");
   return numericRange(a[differing] ?? "", b[differing] ?? "", whole).map((n) => prefix + n + suffix);

@@ -23,14 +23,14 @@ const files: Record<string, string> = {
 const context: NoderangeContext = {
   allNodes: ["node01", "node02", "node03", "node04", "gpu01", "gpu02", "web-01", "sw1.cluster", "sw2.cluster", "xnode2"],
   allGroups: Object.keys(groups),
-  groupMembers: (name) => groups[name],
+  groupMembers: (name) => (Object.hasOwn(groups, name) ? groups[name] : undefined),
   readFile: (path) => {
-    const text = files[path];
+    const text = Object.hasOwn(files, path) ? files[path] : undefined;
     if (text === undefined) throw new Error("ENOENT");
     return text;
   },
   attributeNames: ["groups", "osimage", "mac", "state"],
-  attribute: (node, name) => attributes[node]?.[name] ?? "",
+  attribute: (node, name) => (Object.hasOwn(attributes, node) ? attributes[node]?.[name] : undefined) ?? "",
 };
 
 function refusal(run: () => unknown): SyscloneError {
