@@ -187,12 +187,18 @@ export function parseLayoutXml(text: string): Layout {
     parseAttributeValue: false,
     parseTagValue: false,
     processEntities: true,
-    htmlEntities: false,
+    htmlEntities: true,
     // Attribute values verbatim: SystemImager writes a blank fstab line as comment=" ".
     trimValues: false,
     isArray: (name) => arrayElements.has(name),
   });
-  const document = parser.parse(text) as XmlNode;
+  let document: XmlNode;
+  try {
+    document = parser.parse(text) as XmlNode;
+  } catch (error) {
+    // fast-xml-parser refuses element names such as __proto__ with a plain Error.
+    throw bad(`XML it cannot read: ${shown(error instanceof Error ? error.message : String(error))}`);
+  }
   const config = document["config"];
   if (!config || typeof config !== "object" || Array.isArray(config)) throw bad("the root element must be <config>");
   const root = config as XmlNode;
