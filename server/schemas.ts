@@ -115,6 +115,8 @@ export const bootedBody = {
     hostname: { type: "string", minLength: 1, maxLength: 253 },
     addresses: { type: "array", maxItems: 64, items: { type: "string", maxLength: 64 } },
     kernel: { type: "string", maxLength: 128 },
+    /** The clone's own public host keys, "type base64" (its /etc/ssh/ssh_host_*_key.pub): pinned for the node. */
+    hostkeys: { type: "array", maxItems: 8, items: { type: "string", minLength: 1, maxLength: 2048, pattern: "^[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,2}$" } },
   },
   required: ["hostname"],
   additionalProperties: false,

@@ -1,4 +1,8 @@
-/** Never captured: kernel and runtime pseudo trees, temporary files, caches. Contents only: the directories stay. */
+/**
+ * Never captured: kernel and runtime pseudo trees, temporary files, caches, and the golden client's
+ * SSH host private keys (each clone makes its own on first boot; the public halves stay, harmless).
+ * Contents only: the directories stay.
+ */
 export const builtinExcludes: readonly string[] = [
   "/proc/*",
   "/sys/*",
@@ -16,6 +20,8 @@ export const builtinExcludes: readonly string[] = [
   "/var/lost+found/*",
   "/swapfile",
   "/swap.img",
+  "/etc/ssh/ssh_host_*_key",
+  "/etc/ssh/ssh_host_key",
 ];
 
 /** Lines of an images/<osimage>.exclude file: one rsync pattern a line, # comments. */

@@ -4,7 +4,8 @@ import { postscriptDirsOf } from "../config/paths.js";
 import { SyscloneError } from "../errors/errors.js";
 import { expandNoderange } from "../noderange/noderange.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
-import { chooseSteps, parsePostscriptNames, type UpdateStep } from "../update/steps.js";
+import { parseFingerprint } from "../exec/ssh.js";
+import { checkFingerprintUse, chooseSteps, parsePostscriptNames, type UpdateStep } from "../update/steps.js";
 import { describeFailure, updateNode, type UpdateOutcome } from "../update/update-node.js";
 import { positiveIntegerOption, stringValue, type Command } from "./command.js";
 
@@ -20,18 +21,19 @@ interface NodeResult {
 export const updatenode: Command = {
   name: "updatenode",
   summary: "bring cloned nodes up to date over SSH: sync files, update to the image's current version, rerun postscripts",
-  usage: "updatenode NODERANGE [-F] [-S] [-P [SCRIPT,…]] [-k] [--fanout N] [--timeout SECONDS] [--json]",
+  usage: "updatenode NODERANGE [-F] [-S] [-P [SCRIPT,…]] [--fanout N] [--timeout SECONDS] [--json] | updatenode NODERANGE -k [--fingerprint SHA256:…]",
   options: {
     sync: { type: "boolean", short: "F" },
     software: { type: "boolean", short: "S" },
     postscripts: { type: "boolean", short: "P" },
     scripts: { type: "string" },
     keys: { type: "boolean", short: "k" },
+    fingerprint: { type: "string" },
     fanout: { type: "string" },
     timeout: { type: "string" },
     "connect-timeout": { type: "string" },
   },
-  examples: ["updatenode compute", "updatenode n[01-64] -S", "updatenode n01 -P update_network", "updatenode n07 -k"],
+  examples: ["updatenode compute", "updatenode n[01-64] -S", "updatenode n01 -P update_network", "updatenode n07 -k --fingerprint SHA256:Vx3bMmQWvYpkQnW6Ic0oN2lDx7vCUs1UR3mk8hXqB4E"],
   /** `-P a,b` after the noderange names the scripts; a bare -P means the node's own list. */
   rewriteArgv(argv) {
     const out: string[] = [];
@@ -60,12 +62,15 @@ export const updatenode: Command = {
       software: args.values["software"] === true,
       postscripts: namedScripts ?? args.values["postscripts"] === true,
     });
+    const fingerprintText = stringValue(args, "fingerprint");
+    const fingerprint = fingerprintText === undefined ? undefined : parseFingerprint(fingerprintText);
     const fanout = positiveIntegerOption(args, "fanout", 64);
     const timeoutMs = positiveIntegerOption(args, "timeout", 1800) * 1000;
     const connectTimeoutMs = positiveIntegerOption(args, "connect-timeout", 15) * 1000;
     const store = deps.store();
     const nodes = expandNoderange(range, storeNoderangeContext(store));
     for (const node of nodes) store.requireObject("node", node);
+    checkFingerprintUse(steps, fingerprint, nodes);
     const serverUrl = store.setting("server_url");
     const serverHost = serverUrl ? new URL(serverUrl).hostname : "";
     const { out } = deps;
@@ -96,7 +101,7 @@ export const updatenode: Command = {
       try {
         const outcome = await Promise.race([
           updateNode(
-            { node, steps, postscripts: namedScripts },
+            { node, steps, postscripts: namedScripts, ...(fingerprint !== undefined ? { fingerprint } : {}) },
             {
               store, repository: deps.repository, home: deps.home, postscriptDirs: postscriptDirsOf(deps.home),
               privateKeyFile: deps.home.privateKey, publicKey: deps.home.publicKey, rshProgram: deps.rshProgram,

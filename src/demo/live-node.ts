@@ -40,7 +40,11 @@ export async function populateSshKit(root: string, serverPublicKey: string): Pro
   await chmod(path.join(root, "tmp"), 0o1777);
 }
 
-/** A fresh ed25519 host key in the tree, as a clone's first boot makes; returns "type base64". */
+/**
+ * A new ed25519 host key in the tree: the golden client's own (imgcapture leaves its private half
+ * out), or a node whose key changed. Clones make theirs on first boot (VirtualNode.firstBoot), not
+ * here. Returns "type base64".
+ */
 export async function regenerateHostKey(root: string): Promise<string> {
   const key = path.join(root, "etc", "ssh", "ssh_host_ed25519_key");
   await rm(key, { force: true });

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { agentPath } from "../config/paths.js";
 import { must } from "../exec/must.js";
-import { run } from "../exec/runner.js";
+import { run, type RunResult } from "../exec/runner.js";
 
 /**
  * Virtual nodes: network namespaces on a bridge of their own, each cloning into a directory
@@ -20,8 +20,18 @@ export interface VirtualNode {
   readonly hostVeth: string;
   /** The clone's root: the directory the node clones into. */
   readonly target: string;
-  /** `pathPrefix`: a directory searched first for the client's tools (a test's stand-ins). */
-  clone(options: { server: string; token: string; timeoutMs?: number; pathPrefix?: string }): Promise<CloneRun>;
+  /**
+   * `pathPrefix`: a directory searched first for the client's tools (a test's stand-ins). `signingKey`: the
+   * server's public signing key (PEM) the node checks the plan and manifest with, as an initrd carries it; by
+   * default the host asks the server for it (GET /signing-key.pem), outside the node's network.
+   */
+  clone(options: { server: string; token: string; timeoutMs?: number; pathPrefix?: string; signingKey?: string }): Promise<CloneRun>;
+  /**
+   * The clone's first boot, as its units run it: `sysclone-firstboot hostkeys` (the SSH host keys
+   * it makes for itself, before sshd), then the report to the server, in the node's network under
+   * its own host name. Nothing else gives a virtual node its host keys.
+   */
+  firstBoot(options?: { timeoutSeconds?: number }): Promise<RunResult>;
 }
 
 export interface CloneRun {
@@ -41,6 +51,12 @@ export interface ProvisioningNetwork {
 }
 
 type Undo = () => Promise<unknown>;
+
+async function serverSigningKey(server: string): Promise<string> {
+  const response = await fetch(`${server}/signing-key.pem`);
+  if (!response.ok) throw new Error(`${server}/signing-key.pem answered HTTP ${response.status}`);
+  return response.text();
+}
 
 export async function createProvisioningNetwork(options: { subnet?: number } = {}): Promise<ProvisioningNetwork> {
   const id = randomBytes(3).toString("hex");
@@ -87,6 +103,14 @@ export async function createProvisioningNetwork(options: { subnet?: number } = {
     await inNs("ip", "link", "set", "eth0", "up");
     await inNs("ip", "link", "set", "lo", "up");
     const work = path.join(workDir, name, "work");
+    const firstBoot = ({ timeoutSeconds = 60 } = {}): Promise<RunResult> => {
+      const reporter = path.join(target, "usr", "local", "sbin", "sysclone-firstboot");
+      const boot = 'hostname "$0" && /bin/bash "$1" hostkeys && exec /bin/bash "$1"';
+      return run("ip", [
+        "netns", "exec", namespace, "unshare", "--uts", "env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        `SYSCLONE_ROOT=${target}`, `SYSCLONE_FIRSTBOOT_TIMEOUT=${timeoutSeconds}`, "sh", "-c", boot, name, reporter,
+      ]);
+    };
     return {
       name,
       namespace,
@@ -94,14 +118,17 @@ export async function createProvisioningNetwork(options: { subnet?: number } = {
       mac,
       hostVeth,
       target,
-      clone: ({ server, token, timeoutMs, pathPrefix }) =>
-        new Promise((resolve, reject) => {
+      firstBoot,
+      clone: async ({ server, token, timeoutMs, pathPrefix, signingKey }) => {
+        const keyFile = path.join(workDir, name, "signing.pub");
+        await writeFile(keyFile, signingKey ?? (await serverSigningKey(server)));
+        return new Promise((resolve, reject) => {
           const child = spawn(
             "ip",
             [
               "netns", "exec", namespace, "env", "-i",
               `PATH=${pathPrefix ? `${pathPrefix}:` : ""}${tools}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-              `SC_SERVER=${server}`, `SC_NODE=${name}`, `SC_TOKEN=${token}`, `SC_TARGET_DIR=${target}`, `SC_WORK=${work}`,
+              `SC_SERVER=${server}`, `SC_NODE=${name}`, `SC_TOKEN=${token}`, `SC_TARGET_DIR=${target}`, `SC_WORK=${work}`, `SC_SIGNING_KEY=${keyFile}`,
               "sh", agentPath(path.join("clone", "sysclone-clone.sh")),
             ],
             { stdio: ["ignore", "ignore", "pipe"] },
@@ -116,7 +143,8 @@ export async function createProvisioningNetwork(options: { subnet?: number } = {
               .catch(() => "")
               .then((log) => resolve({ code, stderr, log }), reject);
           });
-        }),
+        });
+      },
     };
   };
   return { bridge, serverAddress, workDir, addNode, destroy };

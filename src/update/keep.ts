@@ -32,6 +32,8 @@ export const defaultKeepList: readonly string[] = [
   "/usr/local/sbin/sysclone-firstboot",
   "/etc/systemd/system/sysclone-firstboot.service",
   "/etc/systemd/system/multi-user.target.wants/sysclone-firstboot.service",
+  "/etc/systemd/system/sysclone-hostkeys.service",
+  "/etc/systemd/system/multi-user.target.wants/sysclone-hostkeys.service",
 ];
 
 /** The default list, then the image's and the node's own `keep` attributes. */

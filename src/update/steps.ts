@@ -10,16 +10,31 @@ export interface UpdateFlags {
   readonly postscripts: boolean | readonly string[];
 }
 
-/** xCAT's order: keys first (the rest needs them), then files, software, postscripts; no flag means -F -S -P. */
+/**
+ * xCAT's order: files, software, postscripts; no flag means -F -S -P. `-k` (re-pin the host key,
+ * push the server's key) runs alone: a key accepted blind must not carry a software update with it.
+ */
 export function chooseSteps(flags: UpdateFlags): UpdateStep[] {
-  const none = !flags.keys && !flags.sync && !flags.software && flags.postscripts === false;
-  if (none) return ["sync", "software", "postscripts"];
+  const others = [flags.sync && "-F", flags.software && "-S", flags.postscripts !== false && "-P"].filter((flag) => flag !== false);
+  if (flags.keys && others.length > 0) {
+    throw new SyscloneError("USAGE", `updatenode -k runs alone, not with ${others.join(" ")}`, { hint: `re-pin first (updatenode NODE -k --fingerprint SHA256:…), then run ${others.join(" ")} as a second command` });
+  }
+  if (flags.keys) return ["keys"];
+  if (others.length === 0) return ["sync", "software", "postscripts"];
   const steps: UpdateStep[] = [];
-  if (flags.keys) steps.push("keys");
   if (flags.sync) steps.push("sync");
   if (flags.software) steps.push("software");
   if (flags.postscripts !== false) steps.push("postscripts");
   return steps;
+}
+
+/** `--fingerprint` names one node's key: it goes with -k, on one node. */
+export function checkFingerprintUse(steps: readonly UpdateStep[], fingerprint: string | undefined, nodes: readonly string[]): void {
+  if (fingerprint === undefined) return;
+  if (!steps.includes("keys")) throw new SyscloneError("USAGE", "--fingerprint goes with -k", { hint: "updatenode NODE -k --fingerprint SHA256:…" });
+  if (nodes.length !== 1) {
+    throw new SyscloneError("USAGE", `--fingerprint names one node's key, and the noderange holds ${nodes.length} nodes`, { hint: "every node has its own key: re-pin them one at a time, each with its own fingerprint" });
+  }
 }
 
 /** `-P a,b` names scripts; each must be a plain file name. */

@@ -7,7 +7,7 @@ import { SyscloneError, isSyscloneError } from "../errors/errors.js";
 import { archiveFlags, rsyncOutcome } from "../exec/rsync-args.js";
 import { rshEnvironmentFor } from "../exec/rsh-shim.js";
 import { run } from "../exec/runner.js";
-import { connectSsh, hostKeyFingerprint, type SshSession, type SshTarget } from "../exec/ssh.js";
+import { connectSsh, describeHostKeys, hostKeyFingerprint, isPinnedHostKey, type SshSession, type SshTarget } from "../exec/ssh.js";
 import { shellQuote } from "../format/shell.js";
 import type { ImageRepository } from "../image/repository.js";
 import { findPostscript } from "../install/service.js";
@@ -46,6 +46,8 @@ export interface UpdateRequest {
   readonly steps: readonly UpdateStep[];
   /** Postscripts named with -P; undefined: the node's own list. */
   readonly postscripts: readonly string[] | undefined;
+  /** With -k: the "SHA256:…" fingerprint the node's key must have to be pinned. */
+  readonly fingerprint?: string;
 }
 
 export interface UpdateOutcome {
@@ -70,7 +72,7 @@ export async function updateNode(request: UpdateRequest, deps: UpdateDeps): Prom
   const attributes = store.requireObject("node", request.node);
   const needsImage = request.steps.some((s) => s !== "keys");
   const target = needsImage ? await resolveNodeTarget(store, deps.repository, deps.home.overrides, request.node) : undefined;
-  const connection = await connect(request.node, attributes, request.steps.includes("keys"), deps);
+  const connection = await connect(request, attributes, deps);
   const outcome: { -readonly [K in keyof UpdateOutcome]: UpdateOutcome[K] } = {};
   const closeOnAbort = (): void => connection.session.close();
   deps.signal.addEventListener("abort", closeOnAbort, { once: true });
@@ -95,7 +97,8 @@ export async function updateNode(request: UpdateRequest, deps: UpdateDeps): Prom
   return outcome;
 }
 
-async function connect(node: string, attributes: Attributes, repin: boolean, deps: UpdateDeps): Promise<Connection> {
+async function connect(request: UpdateRequest, attributes: Attributes, deps: UpdateDeps): Promise<Connection> {
+  const { node } = request;
   const host = attributes["ip"] ?? "";
   if (host === "") throw new SyscloneError("NO_ADDRESS", `node ${node} has no ip`, { hint: `set it: chdef ${node} ip=ADDRESS` });
   let privateKey: Buffer;
@@ -105,6 +108,7 @@ async function connect(node: string, attributes: Attributes, repin: boolean, dep
     throw new SyscloneError("NO_SSH_KEY", `no SSH key at ${deps.privateKeyFile}`, { hint: "run `sysclone keys` to create it" });
   }
   const pinned = attributes["hostkey"] || undefined;
+  const repin = request.steps.includes("keys");
   const target: SshTarget = {
     node,
     host,
@@ -112,18 +116,27 @@ async function connect(node: string, attributes: Attributes, repin: boolean, dep
     user: attributes["sshuser"] || "root",
     privateKey,
     pinnedHostKey: repin ? undefined : pinned,
+    ...(repin && request.fingerprint !== undefined ? { expectedFingerprint: request.fingerprint } : {}),
     readyTimeoutMs: deps.connectTimeoutMs,
   };
   const session = await connectSsh(target);
-  if (!pinned) {
-    deps.store.updateObject("node", node, { hostkey: session.hostKey });
-    deps.store.addEvent({ kind: "hostkey-pinned", node, message: `pinned host key ${hostKeyFingerprint(session.hostKey)}` });
-    deps.report(`pinned host key ${hostKeyFingerprint(session.hostKey)} on first use`);
-  } else if (pinned !== session.hostKey) {
-    deps.store.updateObject("node", node, { hostkey: session.hostKey });
-    deps.store.addEvent({ kind: "hostkey-repinned", node, message: `host key ${hostKeyFingerprint(pinned)} replaced by ${hostKeyFingerprint(session.hostKey)}` });
-    deps.report(`host key changed from ${hostKeyFingerprint(pinned)} to ${hostKeyFingerprint(session.hostKey)}: pinned the new one (-k)`);
+  const presented = hostKeyFingerprint(session.hostKey);
+  if (isPinnedHostKey(pinned, session.hostKey)) {
+    if (repin) deps.report(`host key ${presented} is the pinned one: nothing to re-pin`);
+    return { session, target };
   }
+  const checked = request.fingerprint !== undefined;
+  const how = !pinned ? "on first use" : checked ? "(-k, fingerprint checked)" : "(-k, fingerprint not checked)";
+  deps.store.transaction(() => {
+    deps.store.updateObject("node", node, { hostkey: session.hostKey });
+    deps.store.addEvent({
+      kind: "hostkey-pinned",
+      node,
+      message: pinned ? `host key re-pinned ${how}: ${describeHostKeys(pinned)} → ${presented}` : `pinned host key ${presented} ${how}`,
+      data: { old: pinned ? describeHostKeys(pinned).split(", ") : [], new: [presented], by: repin ? "updatenode -k" : "updatenode", checked },
+    });
+  });
+  deps.report(pinned ? `host key changed from ${describeHostKeys(pinned)} to ${presented}: pinned the new one ${how}` : `pinned host key ${presented} on first use`);
   return { session, target };
 }
 

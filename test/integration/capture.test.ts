@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builtinExcludes } from "../../src/capture/excludes.js";
 import { createGoldenClient, type GoldenClient } from "../../src/demo/golden-client.js";
+import { must } from "../../src/exec/must.js";
 import { run } from "../../src/exec/runner.js";
 import { readManifest } from "../../src/image/manifest.js";
 import { parseLayoutXml } from "../../src/layout/xml.js";
@@ -225,5 +226,26 @@ describe("capturing a chroot", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(path.join(home, "images", "chroot", "v1", "layout.xml"), "utf8")).toBe(await readFile(layoutFile, "utf8"));
     expect(await differences(chroot, path.join(home, "images", "chroot", "v1", "root"))).toEqual([]);
+  });
+});
+
+describe("the golden client's SSH host keys", () => {
+  it("are captured without their private halves: each clone makes its own", async () => {
+    const tree = path.join(golden.root, "srv", "keyed");
+    await mkdir(path.join(tree, "etc", "ssh"), { recursive: true });
+    await must("ssh-keygen", ["-A", "-f", tree]);
+    await writeFile(path.join(tree, "etc", "ssh", "sshd_config"), "HostKey /etc/ssh/ssh_host_ed25519_key\n");
+    await writeFile(path.join(tree, "etc", "ssh", "ssh_host_key"), "legacy protocol 1 key\n");
+    const layoutFile = path.join(home, "images", image, "current", "layout.xml");
+    const result = await runCli(home, "imgcapture", ["golden01", "-t", "sysclone", "-o", "keyed", "--root", tree, "--layout", layoutFile]);
+    expect(result.code, result.stderr).toBe(0);
+    const ssh = path.join(home, "images", "keyed", "v1", "root", "etc", "ssh");
+    const types = ["rsa", "ecdsa", "ed25519"];
+    expect((await readdir(ssh)).sort()).toEqual(["sshd_config", ...types.map((t) => `ssh_host_${t}_key.pub`)].sort());
+    for (const type of types) expect(await readFile(path.join(ssh, `ssh_host_${type}_key.pub`), "utf8")).toBe(await readFile(path.join(tree, "etc", "ssh", `ssh_host_${type}_key.pub`), "utf8"));
+    const manifest = await readManifest(path.join(home, "images", "keyed", "v1", "manifest.jsonl"));
+    expect(manifest.map((e) => e.path).filter((p) => p.startsWith("/etc/ssh/")).sort()).toEqual(["/etc/ssh/sshd_config", ...types.map((t) => `/etc/ssh/ssh_host_${t}_key.pub`)].sort());
+    const info = JSON.parse(await readFile(path.join(home, "images", "keyed", "v1", "image.json"), "utf8")) as { excludes: string[] };
+    expect(info.excludes).toContain("/etc/ssh/ssh_host_*_key");
   });
 });

@@ -134,9 +134,10 @@ describe("live node", () => {
 });
 
 describe("updatenode steps and flags", () => {
-  it("runs -F, -S, -P with no flag, and keys first when asked", () => {
+  it("runs -F, -S, -P with no flag, and -k alone", () => {
     expect(chooseSteps({ keys: false, sync: false, software: false, postscripts: false })).toEqual(["sync", "software", "postscripts"]);
-    expect(chooseSteps({ keys: true, sync: false, software: true, postscripts: ["a"] })).toEqual(["keys", "software", "postscripts"]);
+    expect(chooseSteps({ keys: false, sync: false, software: true, postscripts: ["a"] })).toEqual(["software", "postscripts"]);
+    expect(chooseSteps({ keys: true, sync: false, software: false, postscripts: false })).toEqual(["keys"]);
     expect(parsePostscriptNames("update_network, efibootloader")).toEqual(["update_network", "efibootloader"]);
     expect(codeOf(() => parsePostscriptNames("../../bin/sh"))).toBe("USAGE");
   });
