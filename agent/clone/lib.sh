@@ -310,18 +310,36 @@ sc_postscript() {
 sc_firstboot() {
 	root=${1%/}
 	kit=$(dirname "$SC_LIB")/firstboot
+	# Every clone makes its own SSH host keys on first boot (sysclone-hostkeys.service, before sshd):
+	# an image captured before imgcapture left the golden client's private keys out still holds them.
+	for key in "$root"/etc/ssh/ssh_host_*key*; do
+		if [ -e "$key" ]; then
+			rm -f "$root"/etc/ssh/ssh_host_*key*
+			sc_log "removed the image's SSH host keys: this clone makes its own on first boot"
+			break
+		fi
+	done
+	mkdir -p "$root/usr/local/sbin"
+	cp "$kit/sysclone-firstboot" "$root/usr/local/sbin/sysclone-firstboot"
+	chmod 0755 "$root/usr/local/sbin/sysclone-firstboot"
+	sc_systemd=0
+	if [ -d "$root/etc/systemd/system" ]; then
+		sc_systemd=1
+		cp "$kit/sysclone-hostkeys.service" "$root/etc/systemd/system/"
+		mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+		ln -sf ../sysclone-hostkeys.service "$root/etc/systemd/system/multi-user.target.wants/sysclone-hostkeys.service"
+	elif [ -d "$root/etc/ssh" ]; then
+		sc_log "the image has no systemd: run '/usr/local/sbin/sysclone-firstboot hostkeys' before sshd starts to make this clone's SSH host keys"
+	fi
 	if ! token=$(wget -q -O - --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
 		--post-data '{}' "$SC_SERVER/install/$SC_NODE/firstboot"); then
 		sc_log "the server gave no first-boot credential: this clone will not report its first boot"
 		return 0
 	fi
-	mkdir -p "$root/var/lib/sysclone" "$root/usr/local/sbin"
+	mkdir -p "$root/var/lib/sysclone"
 	(umask 077 && printf 'SERVER=%s\nNODE=%s\nTOKEN=%s\n' "$SC_SERVER" "$SC_NODE" "$token" >"$root/var/lib/sysclone/firstboot")
-	cp "$kit/sysclone-firstboot" "$root/usr/local/sbin/sysclone-firstboot"
-	chmod 0755 "$root/usr/local/sbin/sysclone-firstboot"
-	if [ -d "$root/etc/systemd/system" ]; then
+	if [ "$sc_systemd" = 1 ]; then
 		cp "$kit/sysclone-firstboot.service" "$root/etc/systemd/system/"
-		mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
 		ln -sf ../sysclone-firstboot.service "$root/etc/systemd/system/multi-user.target.wants/sysclone-firstboot.service"
 	else
 		sc_log "the image has no systemd: run /usr/local/sbin/sysclone-firstboot at boot to report it"

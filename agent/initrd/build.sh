@@ -109,6 +109,7 @@ install -m 0644 "$agent/clone/lib.sh" "$root/lib/sysclone/lib.sh"
 install -m 0755 "$agent/clone/sysclone-clone.sh" "$root/lib/sysclone/sysclone-clone.sh"
 install -D -m 0755 "$agent/clone/firstboot/sysclone-firstboot" "$root/lib/sysclone/firstboot/sysclone-firstboot"
 install -D -m 0644 "$agent/clone/firstboot/sysclone-firstboot.service" "$root/lib/sysclone/firstboot/sysclone-firstboot.service"
+install -D -m 0644 "$agent/clone/firstboot/sysclone-hostkeys.service" "$root/lib/sysclone/firstboot/sysclone-hostkeys.service"
 
 mkdir -p "$out"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | zstd -q -10 -T0 > "$work/initrd.img"
