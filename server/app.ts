@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import { errorCatalog, isSyscloneError } from "../src/errors/errors.js";
@@ -16,11 +17,13 @@ export interface ServerOptions {
 /** The management server, not listening: server/main.ts listens, tests use inject(). */
 export async function buildServer(deps: InstallDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
   // removeAdditional off: an unknown field is refused, not silently dropped.
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
-    // A request (headers and body) must arrive within this time: a trickled body does not hold a connection open.
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    // A request (headers and body) must arrive within requestTimeout: a trickled body does not hold a connection open.
+    // Node checks this every connectionsCheckingInterval (30 s by default), so it is checked every second here.
+    serverFactory: (handler) => createServer({ requestTimeout, headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: 1000 }, handler),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<JsonSchemaToTsProvider>();
   app.setErrorHandler((error: FastifyError, _request, reply) => {
