@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { request, type ClientRequest, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../../server/app.js";
+import { VerifyListCache } from "../../server/limits.js";
 import { resolveHome, type SyscloneHome } from "../../src/config/paths.js";
 import { ImageRepository } from "../../src/image/repository.js";
 import { installLogFile, issueInstallToken } from "../../src/install/service.js";
@@ -82,6 +83,20 @@ describe("bounded work per caller", () => {
     const third = await get(`${base}/install/l03/archive`, plannedNode("l03")).response;
     expect(third.statusCode).toBe(200);
     third.destroy();
+  });
+
+  it("builds a version's verify list once and serves it to every node of that version", async () => {
+    const manifest = path.join(home.images, "big", "v1", "manifest.jsonl");
+    const entry = (sha: string): string => `${JSON.stringify({ path: "/noise", type: "f", mode: 0o644, uid: 0, gid: 0, size: 1, sha256: sha })}\n`;
+    await writeFile(manifest, entry("a".repeat(64)));
+    const cache = new VerifyListCache(new ImageRepository(home.images));
+    expect((await cache.get("big", 1)).text).toBe(`${"a".repeat(64)}  ./noise\n`);
+    // Rewritten behind the cache's back with the same mtime: still the list built the first time (no second parse).
+    const { mtime } = await stat(manifest);
+    await writeFile(manifest, entry("b".repeat(64)));
+    await utimes(manifest, mtime, mtime);
+    expect((await cache.get("big", 1)).text).toBe(`${"a".repeat(64)}  ./noise\n`);
+    await writeFile(manifest, "");
   });
 
   it("keeps at most maxLogBytes of one install's log, and says where it was cut", async () => {
