@@ -39,7 +39,7 @@ export class VerifyListCache {
 
   async get(osimage: string, version: number): Promise<ReturnType<typeof verifyList>> {
     const file = path.join(this.repository.versionDir(osimage, version), "manifest.jsonl");
-    const key = `${file}@${(await stat(file)).mtimeMs}`;
+    const key = `${file}@${Math.trunc((await stat(file)).mtimeMs)}`;
     const cached = this.lists.get(key);
     if (cached) {
       this.lists.delete(key);
