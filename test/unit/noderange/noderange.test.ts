@@ -19,6 +19,7 @@ const files: Record<string, string> = {
   "/etc/excl": "compute\n-node03\n",
   "/etc/nested": "node01,^/etc/list\n",
   "/etc/colon": "node02: a comment after a colon\n  node03\t# indented, then a tab\n",
+  "/etc/ranges": "node0[1:2]\nnode03:node04\ngpu01:\n",
 };
 const context: NoderangeContext = {
   allNodes: ["node01", "node02", "node03", "node04", "gpu01", "gpu02", "web-01", "sw1.cluster", "sw2.cluster", "xnode2"],
@@ -86,6 +87,7 @@ describe("expandNoderange", () => {
     ["^/etc/excl", ["node01", "node02", "node04"]],
     ["^/etc/excl,node03", ["node01", "node02", "node04"]],
     ["^/etc/colon", ["node02", "node03"]],
+    ["^/etc/ranges", ["node01", "node02", "node03", "node04", "gpu01"]],
     ["web-01", ["web-01"]],
     ["node01,node01,compute", ["node01", "node02", "node03", "node04"]],
     ["(compute,gpu),-(node01,gpu01)", ["node02", "node03", "node04", "gpu02"]],
