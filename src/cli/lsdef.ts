@@ -1,5 +1,5 @@
 import { SyscloneError } from "../errors/errors.js";
-import { attributeSpec, defaults, objectTypes, parseObjectType, type Attributes, type ObjectType } from "../objects/schema.js";
+import { attributeSpec, objectTypes, schemas, parseObjectType, type Attributes, type ObjectType } from "../objects/schema.js";
 import { formatListing, formatStanzas, type StanzaObject } from "../objects/stanza.js";
 import { quoteInput } from "../objects/quote.js";
 import type { Store } from "../store/store.js";
@@ -16,9 +16,14 @@ function allNames(type: ObjectType, store: Store): string[] {
  * groups lists has the group defaults, which is what sysclone applies to it.
  */
 function shownAttributes(type: ObjectType, name: string, store: Store, deps: CommandDeps): Attributes {
-  const stored = store.getObject(type, name) ?? (type === "group" && store.groupMembers(name) ? defaults("group") : undefined);
+  const stored = store.getObject(type, name) ?? (type === "group" && store.groupMembers(name) ? implicitGroup() : undefined);
   if (!stored) throw new SyscloneError("UNKNOWN_OBJECT", `no ${type} named ${quoteInput(name)}`, { hint: `lsdef -t ${type} lists what is defined` });
   return describeObject(type, name, stored, store, deps.repository);
+}
+
+/** A group no mkdef defined, as a definition with the defaults would be stored. */
+function implicitGroup(): Attributes {
+  return Object.fromEntries(schemas.group.map((spec) => [spec.name, spec.defaultValue ?? ""]));
 }
 
 /** A stanza leaves out empty values, except where the schema default is not empty: restoring then keeps the emptiness. */
