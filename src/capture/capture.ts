@@ -9,6 +9,7 @@ import type { Layout } from "../layout/model.js";
 import { parseLayoutXml, renderLayoutXml } from "../layout/xml.js";
 import { buildManifest, readManifest, writeManifest } from "../image/manifest.js";
 import { checkImageName } from "../image/names.js";
+import { reconcileRecords, versionReaders } from "../image/records.js";
 import type { ImageInfo, ImageRepository } from "../image/repository.js";
 import { run } from "../exec/runner.js";
 import { captureRsyncArgs, parseProgress2, rsyncOutcome } from "../exec/rsync-args.js";
@@ -31,6 +32,9 @@ export interface CaptureOptions {
 
 export type CapturePhase = "connect" | "collect" | "layout" | "rsync" | "manifest" | "commit" | "done";
 
+/** Points a test can stop a capture at (SYSCLONE_CAPTURE_PAUSE): the manifest written, the version published but not current. */
+export type CapturePausePoint = "manifest" | "commit";
+
 export interface CaptureReporter {
   phase(phase: CapturePhase, message: string): void;
   progress(percent: number, bytes: number): void;
@@ -45,6 +49,8 @@ export interface CaptureDeps {
   readonly clusterXml: string;
   readonly reporter: CaptureReporter;
   readonly signal?: AbortSignal;
+  /** Test hook: waits at a point of the capture (until aborted) so a kill lands there. */
+  readonly pause?: (point: CapturePausePoint) => Promise<void>;
 }
 
 export interface CaptureResult {
@@ -52,9 +58,33 @@ export interface CaptureResult {
   readonly versionDir: string;
   readonly layout: Layout;
   readonly pruned: readonly number[];
+  /** Old versions retention kept because live installs read them; a later capture removes them. */
+  readonly deferred: readonly number[];
   readonly warnings: readonly string[];
   readonly rsyncSeconds: number;
   readonly dryRun: boolean;
+}
+
+/**
+ * The test hook behind SYSCLONE_CAPTURE_PAUSE: at the named point the capture says `paused at
+ * POINT` and waits until it is interrupted, so a test's kill lands exactly there.
+ */
+export function pauseAtPoint(wanted: string | undefined, signal: AbortSignal, say: (line: string) => void): Pick<CaptureDeps, "pause"> {
+  if (wanted === undefined || wanted === "") return {};
+  return {
+    pause: (point) =>
+      point !== wanted || signal.aborted
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            // A pending promise alone would let the process end: a timer keeps it waiting.
+            const alive = setInterval(() => undefined, 60_000);
+            signal.addEventListener("abort", () => {
+              clearInterval(alive);
+              resolve();
+            }, { once: true });
+            say(`paused at ${point}`);
+          }),
+  };
 }
 
 function readPrivateKey(file: string): Buffer {
@@ -146,14 +176,15 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
       name: osimage, version: 0, sourceNode: options.node, capturedAt: new Date().toISOString(), root: options.root,
       kernels: facts.kernels, runningKernel: facts.runningKernel, sizeBytes: 0, fileCount: 0, newBytes: 0, manifestSha256: "", excludes,
     };
-    return { info, versionDir: "", layout, pruned: [], warnings, rsyncSeconds: 0, dryRun: true };
+    return { info, versionDir: "", layout, pruned: [], deferred: [], warnings, rsyncSeconds: 0, dryRun: true };
   }
 
-  const previousVersion = await repository.currentVersion(osimage);
-  const previousDir = previousVersion === undefined ? undefined : repository.versionDir(osimage, previousVersion);
   const staging = await repository.beginStaging(osimage);
   let committed = false;
   try {
+    await reconcileRecords(store, repository, osimage);
+    const previousVersion = await repository.currentVersion(osimage);
+    const previousDir = previousVersion === undefined ? undefined : repository.versionDir(osimage, previousVersion);
     reporter.phase("rsync", `copying ${options.node}:${options.root} into ${osimage} v${staging.version}${previousDir ? ` (unchanged files linked to v${previousVersion})` : ""}`);
     const args = captureRsyncArgs({
       rshProgram: deps.rshProgram,
@@ -193,6 +224,8 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
     const manifest = await buildManifest(staging.rootDir, previousManifest && previousDir ? { rootDir: path.join(previousDir, "root"), entries: previousManifest } : undefined);
     const manifestSha256 = await writeManifest(path.join(staging.dir, "manifest.jsonl"), manifest.entries);
     await writeFile(path.join(staging.dir, "layout.xml"), renderLayoutXml(layout));
+    await deps.pause?.("manifest");
+    if (deps.signal?.aborted) throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again" });
 
     reporter.phase("commit", `switching ${osimage} to v${staging.version}`);
     const info: ImageInfo = {
@@ -210,7 +243,11 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
       excludes,
     };
     if (deps.signal?.aborted) throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again" });
-    const versionDir = await repository.commit(staging, info);
+    // Published is not committed: until current points at it, a killed capture's version is removed by the next one.
+    const versionDir = await repository.publish(staging, info);
+    await deps.pause?.("commit");
+    if (deps.signal?.aborted) throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again" });
+    await repository.switchCurrent(osimage, staging.version);
     committed = true;
     const retain = Number(osimageAttributes?.["retain"] || 3);
     store.transaction(() => {
@@ -222,11 +259,17 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
       });
       store.addEvent({ kind: "captured", node: options.node, osimage, message: `captured ${osimage} v${staging.version}`, data: { sizeBytes: info.sizeBytes, newBytes: info.newBytes } });
     });
-    const pruned = await repository.prune(osimage, retain);
-    for (const version of pruned) store.deleteImageVersion(osimage, version);
+    // Retention skips versions live installs read (multicast sessions and rsync modules serve those); a later capture removes them.
+    const readers = versionReaders(store, osimage);
+    const { removed: pruned, deferred } = await repository.prune(osimage, retain, new Set(readers.keys()), (version) => store.deleteImageVersion(osimage, version));
+    for (const version of deferred) {
+      const warning = `kept ${osimage} v${version} beyond retain=${retain}: live installs read it (${(readers.get(version) ?? []).join(", ")}); a later capture removes it`;
+      warnings.push(warning);
+      reporter.warn(warning);
+    }
     await exportClusterXmlFile(store, deps.clusterXml);
     reporter.phase("done", `${osimage} v${staging.version}: ${info.fileCount} entries, ${info.sizeBytes} bytes, ${info.newBytes} new`);
-    return { info, versionDir, layout, pruned, warnings, rsyncSeconds: result.durationMs / 1000, dryRun: false };
+    return { info, versionDir, layout, pruned, deferred, warnings, rsyncSeconds: result.durationMs / 1000, dryRun: false };
   } catch (error) {
     if (deps.signal?.aborted && !isSyscloneError(error, "CAPTURE_INTERRUPTED")) {
       throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again", cause: error });

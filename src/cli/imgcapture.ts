@@ -1,4 +1,4 @@
-import { captureImage } from "../capture/capture.js";
+import { captureImage, pauseAtPoint } from "../capture/capture.js";
 import { SyscloneError } from "../errors/errors.js";
 import { stringList, stringValue, type Command } from "./command.js";
 import { captureReporter, formatBytes } from "./output.js";
@@ -41,12 +41,13 @@ export const imgcapture: Command = {
         clusterXml: deps.home.clusterXml,
         signal: deps.signal,
         reporter: captureReporter(out, `${node}: `),
+        ...pauseAtPoint(process.env["SYSCLONE_CAPTURE_PAUSE"], deps.signal, (line) => process.stderr.write(`${line}\n`)),
       },
     );
     out.endProgress();
     const seconds = (Date.now() - started) / 1000;
     if (out.json) {
-      out.data({ ...result.info, versionDir: result.versionDir, pruned: result.pruned, warnings: result.warnings, seconds, dryRun: result.dryRun, layout: result.layout });
+      out.data({ ...result.info, versionDir: result.versionDir, pruned: result.pruned, deferred: result.deferred, warnings: result.warnings, seconds, dryRun: result.dryRun, layout: result.layout });
     } else if (result.dryRun) {
       out.line(`${node}: dry run: would capture ${result.info.root} into ${osimage}; ${result.layout.disks.length} disk(s), ${result.layout.filesystems.length} filesystem entries`);
       for (const pattern of result.info.excludes) out.line(`  exclude ${pattern}`);

@@ -8,17 +8,21 @@ export const lsimage: Command = {
   summary: "list osimages and their versions",
   usage: "lsimage [OSIMAGE…] [--json]",
   options: {},
-  run(args, deps) {
+  async run(args, deps) {
     const store = deps.store();
     const names = args.positionals.length > 0 ? args.positionals.map(checkImageName) : store.listNames("osimage");
-    const rows = names.map((name) => {
+    const rows = [];
+    for (const name of names) {
       const attributes = store.getObject("osimage", name);
       if (!attributes) throw new SyscloneError("UNKNOWN_OBJECT", `no osimage named "${name}"`, { hint: "lsimage with no argument lists them all" });
-      return { name, current: Number(attributes["currentversion"] || 0), versions: store.imageVersions(name) };
-    });
+      // Only versions whose files are there: a removal or a capture killed half-way never shows.
+      const onDisk = new Set(await deps.repository.versions(name));
+      const current = await deps.repository.currentVersion(name);
+      rows.push({ name, current: current ?? 0, versions: store.imageVersions(name).filter((v) => onDisk.has(v.version)) });
+    }
     if (deps.out.json) {
       deps.out.data(rows);
-      return Promise.resolve(0);
+      return 0;
     }
     if (rows.length === 0) deps.out.line("no osimages yet: capture one with imgcapture NODE -t sysclone -o NAME");
     for (const row of rows) {
@@ -30,6 +34,6 @@ export const lsimage: Command = {
         );
       }
     }
-    return Promise.resolve(0);
+    return 0;
   },
 };

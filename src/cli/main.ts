@@ -1,5 +1,5 @@
 import path from "node:path";
-import { checkoutRoot, resolveHome } from "../config/paths.js";
+import { checkoutRoot, resolveHome, secureHome } from "../config/paths.js";
 import { SyscloneError, isSyscloneError } from "../errors/errors.js";
 import { ImageRepository } from "../image/repository.js";
 import { Store } from "../store/store.js";
@@ -72,6 +72,7 @@ export async function main(invokedAs: string, argv: readonly string[]): Promise<
   const home = resolveHome();
   let store: Store | undefined;
   try {
+    secureHome(home);
     const { command, args } = resolve(invokedAs, argv);
     const parsed = parseCommandArgs(command, args);
     if (parsed.values["help"]) {

@@ -1,3 +1,4 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -50,4 +51,25 @@ export function agentPath(name: string): string {
 /** Where postscripts are looked up: the home's own first, then the ones shipped with sysclone. */
 export function postscriptDirsOf(home: SyscloneHome): string[] {
   return [...new Set([home.postscripts, path.join(checkoutRoot(), "postscripts")])];
+}
+
+/**
+ * State and images are private: var/ (the database, keys, logs) and images/ (trees that keep the
+ * golden client's owners, so its shadow may be readable by some local group) are made 0700 when
+ * missing and tightened when not, with each image's directory. The rsync daemon reads them as root.
+ */
+export function secureHome(home: SyscloneHome): void {
+  if (!existsSync(home.home)) return;
+  try {
+    for (const dir of [home.state, home.images]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    }
+    for (const entry of readdirSync(home.images, { withFileTypes: true })) {
+      if (entry.isDirectory()) chmodSync(path.join(home.images, entry.name), 0o700);
+    }
+  } catch (error) {
+    // Another user's home: only its owner can tighten it, and does on their next command.
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
+  }
 }

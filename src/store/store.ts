@@ -1,9 +1,8 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
 import { SyscloneError } from "../errors/errors.js";
 import { schemas, type Attributes, type ObjectType } from "../objects/schema.js";
 import { InstallTable } from "./installs.js";
+import { prepareDatabaseFile, tightenDatabaseFiles } from "./private-files.js";
 import { migrations } from "./migrations.js";
 
 export interface ImageVersionRecord {
@@ -42,9 +41,10 @@ export class Store {
   }
 
   static open(file: string): Store {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ":memory:") prepareDatabaseFile(file);
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
+    if (file !== ":memory:") tightenDatabaseFiles(file);
     db.pragma("busy_timeout = 5000");
     db.pragma("foreign_keys = ON");
     const store = new Store(db);
