@@ -15,6 +15,7 @@ import {
 import { issueFirstbootToken } from "../../src/install/firstboot.js";
 import { signatureHeaders } from "../../src/install/signing.js";
 import { Throttle } from "../../src/boot/rate-limit.js";
+import { isSyscloneError } from "../../src/errors/errors.js";
 import { streamArchive } from "../../src/exec/archive.js";
 import type { InstallRecord } from "../../src/store/installs.js";
 import { DEFAULT_MAX_ARCHIVES, MAX_LOG_CHUNK, Slots, VerifyListCache } from "../limits.js";
@@ -30,6 +31,13 @@ declare module "fastify" {
 function installOf(request: { install?: InstallRecord }): InstallRecord {
   if (!request.install) throw new Error("install route reached without authentication");
   return request.install;
+}
+
+/** A refusal of the caller's request (a bad body, a plan refused) rather than a failure of the server. */
+function clientError(error: unknown): boolean {
+  if (isSyscloneError(error)) return error.httpStatus < 500;
+  const status = (error as { statusCode?: number }).statusCode;
+  return status !== undefined && status < 500;
 }
 
 /** An install is marked alive at most this often by its node's calls (each mark is a database write). */
@@ -58,11 +66,11 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
       done(error as Error);
     }
   });
-  // Any error once the caller is known ends its install as failed, with the reason: nothing stays live by accident.
+  // A request the server fails on, once the caller is known, ends its install as failed with the reason: nothing stays
+  // live by accident. A request refused as malformed (4xx) changes nothing; the node may send it again, corrected.
   app.addHook("onError", async (request, _reply, error) => {
-    if (request.install === undefined) return;
-    const refused = (error as { statusCode?: number }).statusCode !== undefined && ((error as { statusCode?: number }).statusCode ?? 500) < 500;
-    await failInstall(deps, request.install, { step: routeStep(request.routeOptions.url), message: refused ? `the node's request was refused: ${error.message}` : failureMessage(error) });
+    if (request.install === undefined || clientError(error)) return;
+    await failInstall(deps, request.install, { step: routeStep(request.routeOptions.url), message: failureMessage(error) });
   });
   app.addContentTypeParser("text/plain", { parseAs: "string", bodyLimit: MAX_LOG_CHUNK }, (_request, body, done) => done(null, body));
 
