@@ -1,23 +1,27 @@
 import { SyscloneError } from "../errors/errors.js";
-import { applyDefinitions, type Definition } from "../objects/define.js";
+import { applyDefinitions, renameNode, type Definition } from "../objects/define.js";
+import { isValidNodeName } from "../noderange/noderange.js";
+import { quoteInput } from "../objects/quote.js";
 import { parseAssignments } from "../objects/schema.js";
 import { exportClusterXmlFile } from "../cluster/sync.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
-import type { Command } from "./command.js";
+import { stringValue, type Command, type CommandDeps, type ParsedArgs } from "./command.js";
 import { expandNames, objectOptions, objectTypeOf, refuseArgumentsWithStanza, splitTargetsAndAssignments, stanzaDefinitions, targetsOf } from "./objects.js";
 
 export const chdef: Command = {
   name: "chdef",
   summary: "change attributes of nodes, groups or osimages, defining the ones that do not exist yet",
-  usage: "chdef [-t node|group|osimage] [-p|-m] [-o NAMES | NAMES] attr=value… | chdef [-p|-m] -z < stanzafile",
+  usage: "chdef [-t node|group|osimage] [-p|-m] [-o NAMES | NAMES] attr=value… | chdef [-p|-m] -z < stanzafile | chdef [-t node] -o NODE -n NEWNAME",
   options: {
     ...objectOptions,
     stanza: { type: "boolean", short: "z" },
     plus: { type: "boolean", short: "p" },
     minus: { type: "boolean", short: "m" },
+    newname: { type: "string", short: "n" },
   },
-  examples: ["chdef node07 mac=52:54:00:12:34:56", "chdef -p compute postscripts=update_network", "chdef -p -t group -o rack1 members=node05", "chdef golden01 hostkey="],
+  examples: ["chdef -t node -o node1 -n node2   (rename)", "chdef node07 mac=52:54:00:12:34:56", "chdef -p compute postscripts=update_network", "chdef -p -t group -o rack1 members=node05", "chdef golden01 hostkey="],
   async run(args, deps) {
+    if (stringValue(args, "newname") !== undefined) return rename(args, deps);
     const store = deps.store();
     if (args.values["plus"] && args.values["minus"]) throw new SyscloneError("USAGE", "chdef takes -p (add to lists) or -m (remove from lists), not both", { hint: `usage: ${chdef.usage}` });
     const mode = args.values["plus"] ? "add" : args.values["minus"] ? "remove" : "set";
@@ -49,3 +53,23 @@ export const chdef: Command = {
     return 0;
   },
 };
+
+/** chdef(1) -n: one node gets a new name; groups, osimages and several nodes cannot be renamed. */
+async function rename(args: ParsedArgs, deps: CommandDeps): Promise<number> {
+  const to = stringValue(args, "newname") ?? "";
+  const { targets, assignments } = splitTargetsAndAssignments(args.positionals);
+  const named = targetsOf(args, targets);
+  if ((stringValue(args, "type") ?? "node") !== "node") throw new SyscloneError("USAGE", "chdef -n renames nodes only", { hint: "define the group or osimage anew under the new name" });
+  if (named.length !== 1 || named[0]?.includes(",") || assignments.length > 0 || args.values["stanza"]) {
+    throw new SyscloneError("USAGE", "chdef -n renames one node and changes nothing else", { hint: "chdef -t node -o node1 -n node2" });
+  }
+  const from = named[0] ?? "";
+  if (!isValidNodeName(from)) throw new SyscloneError("BAD_NAME", `${quoteInput(from)} is not a node name`, { hint: "chdef -t node -o node1 -n node2" });
+  if (!isValidNodeName(to)) throw new SyscloneError("BAD_NAME", `${quoteInput(to)} is not a valid node name`, { hint: "use letters, digits, '.', '_' and '-', starting with a letter or digit" });
+  const store = deps.store();
+  store.transaction(() => renameNode(store, from, to));
+  await exportClusterXmlFile(store, deps.home.clusterXml);
+  if (deps.out.json) deps.out.data({ renamed: { from, to } });
+  else deps.out.line(`node ${from} is now ${to}`);
+  return 0;
+}

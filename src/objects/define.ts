@@ -91,3 +91,17 @@ export function applyDefinitions(store: Store, definitions: readonly Definition[
   }
   return { created, changed };
 }
+
+/**
+ * chdef -n: a node's definition under a new name, every attribute kept. Refused while an install
+ * of the node is under way (its session is keyed by the old name). Run inside store.transaction.
+ */
+export function renameNode(store: Store, from: string, to: string): void {
+  const attributes = store.requireObject("node", from);
+  if (store.getObject("node", to)) throw new SyscloneError("ALREADY_EXISTS", `node "${to}" already exists`, { hint: `remove it first (rmdef ${to}) or pick another name` });
+  if (store.installs.live().some((install) => install.node === from)) {
+    throw new SyscloneError("USAGE", `node ${from} has an install under way and cannot be renamed now`, { hint: `wait for it to finish, or revoke it: nodeset ${from} boot` });
+  }
+  store.createObject("node", to, attributes);
+  store.deleteObject("node", from);
+}

@@ -9,6 +9,7 @@ import { parseCommandArgs, type Command } from "../../src/cli/command.js";
 import { lsdef } from "../../src/cli/lsdef.js";
 import { mkdef } from "../../src/cli/mkdef.js";
 import { nodels } from "../../src/cli/nodels.js";
+import { nodeset } from "../../src/cli/nodeset.js";
 import { createOutput } from "../../src/cli/output.js";
 import { rmdef } from "../../src/cli/rmdef.js";
 import { resolveHome } from "../../src/config/paths.js";
@@ -274,6 +275,23 @@ describe("upstream examples, run against a real store", () => {
       expect(await attribute("LinuxNodes", "members", "group")).toBe("node01");
       await ok(chdef, "-m", "-t", "group", "-o", "LinuxNodes", "members=node01");
       expect(await attribute("node01", "groups")).toBe("linux");
+    });
+
+    it("9: chdef -t node -o node1 -n node2 renames node1, keeping its attributes and groups", async () => {
+      await ok(mkdef, "node1", "groups=compute", "ip=10.0.0.1");
+      await ok(nodeset, "node1", "shell");
+      expect(await ok(chdef, "-t", "node", "-o", "node1", "-n", "node2")).toBe("node node1 is now node2\n");
+      expect((await run(dir, lsdef, ["node1"])).code).toBe(4);
+      expect(await attribute("node2", "ip")).toBe("10.0.0.1");
+      expect(await attribute("node2", "destiny")).toBe("shell");
+      expect(await ok(nodels, "compute")).toBe("node2\n");
+      await ok(mkdef, "node3");
+      const taken = await run(dir, chdef, ["-o", "node2", "-n", "node3"]);
+      expect(taken.code).toBe(4);
+      expect(taken.stderr).toContain('node "node3" already exists');
+      expect((await run(dir, chdef, ["-t", "group", "-o", "compute", "-n", "x"])).stderr).toContain("chdef -n renames nodes only");
+      expect((await run(dir, chdef, ["-o", "node2,node3", "-n", "x"])).code).toBe(2);
+      expect(await attribute("node2", "ip")).toBe("10.0.0.1");
     });
 
     it("7: cat mystanzafile | chdef -z updates what exists and creates what does not, in one transaction", async () => {
