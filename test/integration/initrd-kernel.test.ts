@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isSyscloneError } from "../../src/errors/errors.js";
 import { copyTreeInsideRoot, resolveInsideRoot } from "../../src/image/inside-root.js";
@@ -115,6 +116,29 @@ describe("the image's kernel and modules are resolved inside the image", () => {
     await symlink("b", path.join(root, "boot", "a"));
     await symlink("a", path.join(root, "boot", "b"));
     expect((await refusal(() => resolveInsideRoot(root, "/boot/a"))).code).toBe("IMAGE_PATH_ESCAPES");
+  });
+
+  it("whatever a link says, what it resolves to is under the root, nothing, or a typed refusal", async () => {
+    await mkdir(path.join(root, "boot"), { recursive: true });
+    await mkdir(path.join(root, "etc", "deep"), { recursive: true });
+    await writeFile(path.join(root, "etc", "deep", "file"), "x");
+    await symlink("..", path.join(root, "etc", "up"));
+    await symlink("/etc/up/..", path.join(root, "etc", "top"));
+    const part = fc.constantFrom("..", ".", "", "etc", "deep", "file", "up", "top", "boot", "x", path.basename(work));
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.array(part, { maxLength: 8 }), async (absolute, parts) => {
+        const link = path.join(root, "boot", "x");
+        await rm(link, { force: true });
+        await symlink(`${absolute ? "/" : ""}${parts.join("/")}` || ".", link);
+        try {
+          const found = await resolveInsideRoot(root, "/boot/x/../x");
+          if (found !== undefined) expect(found.hostPath === root || found.hostPath.startsWith(`${root}/`), found.hostPath).toBe(true);
+        } catch (error) {
+          expect(isSyscloneError(error, "IMAGE_PATH_ESCAPES"), String(error)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it.each([
