@@ -34,10 +34,12 @@ const depth = (mp: string): number => (mp === "/" ? 0 : mp.split("/").length - 1
 /** Plain sentences a person can check against the golden client. */
 export function describeLayout(layout: Layout): string[] {
   const lines: string[] = [];
-  const fsFor = (dev: string): string => {
-    const fs = layout.filesystems.find((f) => f.realDev === dev);
+  const fsFor = (...devs: string[]): string => {
+    const fs = layout.filesystems.find((f) => devs.includes(f.realDev));
     return fs ? ` ${fs.fs} on ${fs.mp}${fs.format ? "" : " (not formatted)"}` : "";
   };
+  // si_prepareclient names an array's members only in its devices= list, not with raid_dev= on the partition.
+  const arrayOf = (dev: string): string | undefined => layout.raids.find((raid) => raid.devices.includes(dev))?.name;
   for (const disk of layout.disks) {
     lines.push(`disk ${disk.dev}: ${disk.labelType === "none" ? "no partition table" : disk.labelType}, ${disk.sizeBytes === undefined ? "size unknown" : formatBytes(disk.sizeBytes)}${fsFor(disk.dev)}`);
     for (const part of disk.partitions) {
@@ -47,7 +49,7 @@ export function describeLayout(layout: Layout): string[] {
         part.flags.length > 0 ? `flags ${part.flags.join(",")}` : "",
         part.pName !== "-" ? `name ${part.pName}` : "",
         part.lvmGroup ? `LVM PV of ${part.lvmGroup}` : "",
-        part.raidDev ? `member of ${part.raidDev}` : "",
+        part.raidDev ?? arrayOf(dev) ? `member of ${part.raidDev ?? arrayOf(dev) ?? ""}` : "",
       ].filter((e) => e !== "");
       lines.push(`  ${dev}: ${partitionSize(disk, part)}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}${fsFor(dev)}`);
     }
@@ -59,7 +61,10 @@ export function describeLayout(layout: Layout): string[] {
   }
   for (const group of layout.volumeGroups) {
     lines.push(`volume group ${group.name} (extent ${group.extentSize})`);
-    for (const lv of group.volumes) lines.push(`  /dev/${group.name}/${lv.name}: ${volumeSize(lv.size, lv.sizeBytes)}${fsFor(`/dev/${group.name}/${lv.name}`)}`);
+    for (const lv of group.volumes) {
+      const mapper = `/dev/mapper/${group.name.replace(/-/g, "--")}-${lv.name.replace(/-/g, "--")}`;
+      lines.push(`  /dev/${group.name}/${lv.name}: ${volumeSize(lv.size, lv.sizeBytes)}${fsFor(`/dev/${group.name}/${lv.name}`, mapper)}`);
+    }
   }
   const made = layout.filesystems.filter((f) => f.format);
   lines.push(`created: ${made.map((f) => `${f.realDev} (${f.fs})`).join(", ") || "nothing"}`);

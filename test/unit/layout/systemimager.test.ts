@@ -127,7 +127,11 @@ describe("SystemImager 4.x autoinstallscript.conf", () => {
       [100, "/dev/scd0", "/media/cdrom0", "udf,iso9660", false],
     ]);
     expect(layout.filesystems[1]?.mountDev).toBe("UUID=2a7b5c3e-6d0f-4c1e-9b8a-1f2e3d4c5b6a");
-    expect(describeLayout(layout)).toContain("raid /dev/md0: raid1 of /dev/sda3 /dev/sdb3 /dev/sdc1 (last 1 spare) LVM PV of vg_root");
+    const text = describeLayout(layout);
+    expect(text).toContain("raid /dev/md0: raid1 of /dev/sda3 /dev/sdb3 /dev/sdc1 (last 1 spare) LVM PV of vg_root");
+    expect(text).toContain("  /dev/sdc1: rest of disk (flags raid, member of /dev/md0)");
+    expect(text).toContain("  /dev/vg_root/root: 8.0 GiB ext4 on /");
+    expect(text).toContain("kept in fstab, not formatted: /media/floppy (auto on /dev/fd0), /media/cdrom0 (udf,iso9660 on /dev/scd0)");
   });
 
   it.each([
