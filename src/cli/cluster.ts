@@ -25,7 +25,7 @@ export const clusterCommand: Command = {
       const summary = importCluster(store, parseClusterXml(text));
       await exportClusterXmlFile(store, deps.home.clusterXml);
       if (deps.out.json) deps.out.data(summary);
-      else deps.out.line(`imported ${summary.groups} group(s): ${summary.nodesCreated} node(s) created, ${summary.nodesUpdated} joined to groups`);
+      else deps.out.line(`imported ${summary.groups} group(s) and the global group ${summary.globalGroup}: ${summary.nodesCreated} node(s) created, ${summary.nodesUpdated} joined to groups`);
       return 0;
     }
     throw new SyscloneError("USAGE", "cluster needs export or import", { hint: `usage: ${clusterCommand.usage}` });

@@ -93,7 +93,7 @@ const list = (value: string | undefined): string[] => (value ?? "").split(",").f
  * each node's groups are listed strongest first (priority, then name), so equal priorities are settled
  * by name. One transaction: the cluster was checked whole by parseClusterXml before this runs.
  */
-export function importCluster(store: Store, cluster: Cluster): { groups: number; nodesCreated: number; nodesUpdated: number } {
+export function importCluster(store: Store, cluster: Cluster): { groups: number; globalGroup: string; nodesCreated: number; nodesUpdated: number } {
   const globalGroup = cluster.groups.find((group) => group.name === cluster.name);
   const groupAttributes = new Map<string, Attributes>();
   for (const group of cluster.groups) {
@@ -143,5 +143,5 @@ export function importCluster(store: Store, cluster: Cluster): { groups: number;
     }
     store.setSetting(SETTING, JSON.stringify(extras));
   });
-  return { groups: cluster.groups.length, nodesCreated, nodesUpdated };
+  return { groups: cluster.groups.length, globalGroup: cluster.name, nodesCreated, nodesUpdated };
 }

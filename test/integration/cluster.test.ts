@@ -31,7 +31,7 @@ function snapshot(s: Store): unknown {
 describe("importing SystemImager's cluster.xml", () => {
   it("makes the global name a group of every node, ranked below all others", () => {
     const summary = importCluster(store, parseClusterXml(fixture));
-    expect(summary).toEqual({ groups: 3, nodesCreated: everyNode.length, nodesUpdated: 0 });
+    expect(summary).toEqual({ groups: 3, globalGroup: "all", nodesCreated: everyNode.length, nodesUpdated: 0 });
     expect(store.groupMembers("all")).toEqual(everyNode);
     expect(store.getObject("group", "all")?.["priority"]).toBe("1000000");
     expect(store.getObject("group", "Local")?.["priority"]).toBe("999999");
