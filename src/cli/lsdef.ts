@@ -38,7 +38,7 @@ interface Listed extends StanzaObject {
 export const lsdef: Command = {
   name: "lsdef",
   summary: "list definitions of nodes, groups or osimages",
-  usage: "lsdef [-a | -t node|group|osimage] [-o NAMES | NAMES] [-i attr,attr] [-s] [-z] [--json]",
+  usage: "lsdef [-t node|group|osimage] [-o NAMES | NAMES] [-i attr,attr] [-s] [-z] [--json] | lsdef -a|all [-i attr,attr] [-s] [-z] [--json]",
   options: {
     ...objectOptions,
     all: { type: "boolean", short: "a" },
@@ -54,7 +54,7 @@ export const lsdef: Command = {
     const typeText = stringValue(args, "type");
     // xCAT's lsdef -a; "all" with no -t is the same: every definition of every type.
     const everything = args.values["all"] === true || (typeText === undefined && targets.length === 1 && targets[0] === "all");
-    if (everything && typeText !== undefined) throw new SyscloneError("USAGE", "lsdef -a lists every type; leave out -t", { hint: `usage: ${lsdef.usage}` });
+    if (args.values["all"] === true && (typeText !== undefined || targets.length > 0)) throw new SyscloneError("USAGE", "lsdef -a lists every object of every type; leave out -t and names", { hint: `usage: ${lsdef.usage}` });
     const selections: { type: ObjectType; names: string[] }[] = everything
       ? objectTypes.map((type) => ({ type, names: allNames(type, store) }))
       : (() => {

@@ -321,6 +321,8 @@ describe("upstream examples, run against a real store", () => {
     it("2: lsdef -a lists every object of every type", async () => {
       const names = (await ok(lsdef, "-a", "-s")).trim().split("\n");
       expect(names).toEqual(["node1  (node)", "node2  (node)", "node3  (node)", "service  (group)", "aix53J  (osimage)"]);
+      expect(await ok(lsdef, "all", "-s")).toBe(`${names.join("\n")}\n`);
+      expect((await run(dir, lsdef, ["-a", "node1"])).stderr).toContain("leave out -t and names");
     });
 
     it("3: lsdef node1, lsdef -t node node1 and lsdef -t node -o node1 are the same listing", async () => {
