@@ -162,6 +162,40 @@ describe("layout from collector facts", () => {
     expect(parseLayoutXml(renderLayoutXml(layout))).toEqual(layout);
   });
 
+  it("LVM on RAID: the array is the volume group's physical volume", () => {
+    const lv = dev("vg1-root", "lvm", 4 * GiB, { path: "/dev/mapper/vg1-root", fstype: "ext4", uuid: "0000aaaa-0000-4000-8000-000000000001", mountpoint: "/" });
+    const md = (): unknown => dev("md0", "raid1", 10 * GiB - 2 * MiB, { fstype: "LVM2_member" }, [lv]);
+    const output = collectorOutput({
+      lsblk: [
+        dev("vda", "disk", 10 * GiB, { pttype: "dos" }, [dev("vda1", "part", 10 * GiB - MiB, { fstype: "linux_raid_member" }, [md()])]),
+        dev("vdb", "disk", 10 * GiB, { pttype: "dos" }, [dev("vdb1", "part", 10 * GiB - MiB, { fstype: "linux_raid_member" }, [md()])]),
+      ],
+      findmnt: [{ target: "/", source: "/dev/mapper/vg1-root", fstype: "ext4", options: "rw" }],
+      sfdisk: {
+        "/dev/vda": { label: "dos", device: "/dev/vda", unit: "sectors", sectorsize: 512, partitions: [{ node: "/dev/vda1", start: 2048, size: 20969472, type: "fd" }] },
+        "/dev/vdb": { label: "dos", device: "/dev/vdb", unit: "sectors", sectorsize: 512, partitions: [{ node: "/dev/vdb1", start: 2048, size: 20969472, type: "fd" }] },
+      },
+      lvs: [{ lv_name: "root", vg_name: "vg1", lv_size: String(4 * GiB), lv_path: "/dev/vg1/root" }],
+      vgs: [{ vg_name: "vg1", vg_extent_size: String(4 * MiB), vg_size: String(10 * GiB) }],
+      fstab: "/dev/mapper/vg1-root / ext4 defaults 0 1",
+    });
+    const { layout, warnings } = layoutFromFacts(parseFacts(output));
+    expect(warnings).toEqual([]);
+    expect(layout.raids).toEqual([{ name: "/dev/md0", level: "raid1", devices: ["/dev/vda1", "/dev/vdb1"], spares: 0, lvmGroup: "vg1" }]);
+    expect(layout.volumeGroups.map((g) => g.name)).toEqual(["vg1"]);
+    expect(parseLayoutXml(renderLayoutXml(layout))).toEqual(layout);
+  });
+
+  it("refuses at capture a golden client value the layout reader would refuse", () => {
+    const output = collectorOutput({
+      lsblk: [dev("vda", "disk", GiB, { pttype: "gpt" }, [dev("vda1", "part", GiB - 2 * MiB, { fstype: "ext4", label: 'my "root"', mountpoint: "/" })])],
+      findmnt: [{ target: "/", source: "/dev/vda1", fstype: "ext4", options: "rw" }],
+      sfdisk: { "/dev/vda": { label: "gpt", device: "/dev/vda", unit: "sectors", sectorsize: 512, partitions: [{ node: "/dev/vda1", start: 2048, size: 2093056, type: "0FC63DAF-8483-4772-8E79-3D69D8477DE4" }] } },
+      fstab: "/dev/vda1 / ext4 defaults 0 1",
+    });
+    expect(() => layoutFromFacts(parseFacts(output))).toThrow(/^the golden client's layout: <fsinfo line="1">: label="my \\"root\\"" is not a label/);
+  });
+
   it("a tree under --root that is no mount point asks for --layout", () => {
     const output = collectorOutput({ root: "/srv/chroot", lsblk: [dev("vda", "disk", GiB)], findmnt: [{ target: "/", source: "/dev/vda", fstype: "ext4", options: "rw" }], sfdisk: {}, fstab: "" });
     const result = layoutFromFacts(parseFacts(output));
