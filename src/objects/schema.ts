@@ -93,12 +93,16 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "mcastretransmits", kind: "text", description: "retransmitted slices of the node's last multicast session", readOnly: true },
     { name: "imageversion", kind: "text", description: "osimage version the node runs (set by the clone and by updatenode -S)", readOnly: true },
     { name: "bootedat", kind: "text", description: "when the clone's first boot from its own disk reported in", readOnly: true },
+    { name: "protected", kind: "text", description: "yes: nodeset refuses the node unless an admin forces it (say why in protectreason)", normalise: oneOf("yes", "no") },
+    { name: "protectreason", kind: "text", description: "why the node is protected, shown when nodeset refuses it" },
   ],
   group: [
     { name: "priority", kind: "integer", description: "override priority (lower wins)", defaultValue: "50", normalise: integerBetween(0, 1_000_000) },
     { name: "osimage", kind: "text", description: "image for the group's nodes", normalise: normaliseName },
     { name: "postscripts", kind: "list", description: "postscripts for the group's nodes", normalise: listOf(normaliseName) },
     { name: "transport", kind: "text", description: "clone transport for the group's nodes, over their osimage's", normalise: oneOf("rsync", "archive", "multicast") },
+    { name: "protected", kind: "text", description: "yes: nodeset refuses the group's nodes unless an admin forces it (say why in protectreason)", normalise: oneOf("yes", "no") },
+    { name: "protectreason", kind: "text", description: "why the group is protected, shown when nodeset refuses its nodes" },
   ],
   osimage: [
     { name: "provmethod", kind: "text", description: "provisioning method", defaultValue: "sysclone", normalise: oneOf("sysclone") },

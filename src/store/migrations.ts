@@ -136,4 +136,44 @@ export const migrations: readonly { version: number; sql: string }[] = [
       CREATE INDEX events_at ON events (at);
     `,
   },
+  {
+    version: 7,
+    sql: `
+      ALTER TABLE nodes ADD COLUMN protected TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN protectreason TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN protected TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN protectreason TEXT NOT NULL DEFAULT '';
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+        groups TEXT NOT NULL DEFAULT '',
+        password TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        token_sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL DEFAULT '',
+        last_used_at TEXT NOT NULL DEFAULT '',
+        revoked_at TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX api_tokens_user ON api_tokens (username, id);
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        via TEXT NOT NULL CHECK (via IN ('cli', 'api')),
+        address TEXT NOT NULL DEFAULT '',
+        action TEXT NOT NULL,
+        object_type TEXT NOT NULL DEFAULT '',
+        object_name TEXT NOT NULL DEFAULT '',
+        before_json TEXT NOT NULL DEFAULT 'null',
+        after_json TEXT NOT NULL DEFAULT 'null'
+      );
+      CREATE INDEX audit_object ON audit (object_type, object_name, id);
+      CREATE INDEX audit_actor ON audit (actor, id);
+    `,
+  },
 ];
