@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # Helpers for a rendered clone plan (src/plan/render.ts). Sourced by the plan, which runs with set -eu.
-# The client (sysclone-clone.sh) sets: SC_SERVER SC_NODE SC_TOKEN SC_WORK SC_LOG, and exports RSYNC_PASSWORD.
+# The client (sysclone-clone.sh) sets: SC_SERVER SC_NODE SC_TOKEN SC_WORK SC_LOG SC_SIGNING_KEY, and exports RSYNC_PASSWORD.
 # Everything the plan prints, on stdout or stderr, goes to the console and to $SC_LOG (the client tees it).
 
 SC_STEP=start
@@ -31,6 +31,66 @@ sc_post() {
 	done
 	sc_log "could not report $1 to $SC_SERVER"
 	return 1
+}
+
+# sc_retry WHAT COMMAND…: run COMMAND until it succeeds, waiting 2, 4, 8, 16, 30, 30… s between tries, for up to
+# $SC_RETRY_SECONDS (default 300) of waiting in all: a server restarting or a network blip is outlasted. COMMAND
+# exiting 2 means retrying cannot help (the server refused, or an answer failed its signature): no more tries.
+sc_retry() {
+	sc_retry_what=$1
+	shift
+	sc_retry_delay=2
+	sc_retry_waited=0
+	while :; do
+		sc_retry_rc=0
+		"$@" || sc_retry_rc=$?
+		[ "$sc_retry_rc" -eq 0 ] && return 0
+		if [ "$sc_retry_rc" -eq 2 ]; then
+			return 2
+		fi
+		if [ "$sc_retry_waited" -ge "${SC_RETRY_SECONDS:-300}" ]; then
+			sc_log "$sc_retry_what: no success after $sc_retry_waited s of retrying; giving up"
+			return 1
+		fi
+		sc_log "$sc_retry_what failed (server or network away); retrying in $sc_retry_delay s"
+		sleep "$sc_retry_delay"
+		sc_retry_waited=$((sc_retry_waited + sc_retry_delay))
+		sc_retry_delay=$((sc_retry_delay * 2))
+		[ "$sc_retry_delay" -le 30 ] || sc_retry_delay=30
+	done
+}
+
+# sc_http_status HEADERS: the last HTTP status in what wget -S wrote to HEADERS; empty when no answer came.
+sc_http_status() {
+	grep -o 'HTTP/1\.[01] [0-9][0-9][0-9]' "$1" 2>/dev/null | tail -n 1 | cut -d' ' -f2
+}
+
+# sc_check_signature KIND BODY HEADERS: 0 when the x-sysclone-signature header in HEADERS (wget -S output) is the
+# server's Ed25519 signature of BODY as KIND (plan, manifest) for this node and token; else says why and returns 2.
+# The key is the server's public key the initrd was built with ($SC_SIGNING_KEY); src/install/signing.ts signs
+# "sysclone-signature v1 KIND NODE SHA256(TOKEN)\n" followed by the body.
+sc_check_signature() {
+	signature=$(grep -i '^ *x-sysclone-signature:' "$3" 2>/dev/null | tail -n 1 | sed 's/^[^:]*: *//' | tr -d '\r ')
+	if [ ! -r "${SC_SIGNING_KEY:-}" ]; then
+		SC_FAIL_DETAIL="no server signing key to check the $1 with (SC_SIGNING_KEY): rebuild the initrd with sysclone initrd build"
+	elif [ -z "$signature" ]; then
+		SC_FAIL_DETAIL="the $1 from $SC_SERVER is not signed: refusing it (an old server, or something between this node and the server)"
+	else
+		digest=$(printf '%s' "$SC_TOKEN" | sha256sum | cut -d' ' -f1)
+		{
+			printf 'sysclone-signature v1 %s %s %s\n' "$1" "$SC_NODE" "$digest"
+			cat "$2"
+		} >"$SC_WORK/signed.$1"
+		if printf '%s' "$signature" | openssl base64 -d -A >"$SC_WORK/signature.$1" 2>/dev/null &&
+			openssl pkeyutl -verify -pubin -inkey "$SC_SIGNING_KEY" -rawin -in "$SC_WORK/signed.$1" -sigfile "$SC_WORK/signature.$1" >/dev/null 2>&1; then
+			rm -f "$SC_WORK/signed.$1" "$SC_WORK/signature.$1"
+			return 0
+		fi
+		rm -f "$SC_WORK/signed.$1" "$SC_WORK/signature.$1"
+		SC_FAIL_DETAIL="the $1 from $SC_SERVER fails its signature check: refusing it (altered on the way, or this initrd was built for another server)"
+	fi
+	sc_log "$SC_FAIL_DETAIL"
+	return 2
 }
 
 sc_ship_log() {
@@ -144,18 +204,46 @@ sc_fetch() {
 	done
 }
 
-sc_get() {
-	wget -q -O "$2" --header "Authorization: Bearer $SC_TOKEN" "$1"
+# sc_get_signed URL FILE KIND: fetch a signed answer into FILE. 0 fetched and its signature checks; 2 refused by the
+# server (4xx) or by the signature check; 1 no answer (worth retrying).
+sc_get_signed() {
+	if wget -q -S -O "$2" --header "Authorization: Bearer $SC_TOKEN" "$1" 2>"$2.headers"; then
+		sc_check_signature "$3" "$2" "$2.headers"
+		return
+	fi
+	status=$(sc_http_status "$2.headers")
+	case "$status" in
+	4??)
+		SC_FAIL_DETAIL="the server refused the $3 (HTTP $status)"
+		sc_log "$SC_FAIL_DETAIL"
+		return 2
+		;;
+	esac
+	return 1
 }
 
+# sc_pull_archive URL ROOT: stream the image archive into ROOT; retried from the start when the transfer breaks.
 sc_pull_archive() {
+	sc_retry "archive download" sc_pull_archive_once "$1" "$2"
+}
+
+sc_pull_archive_once() {
 	rcfile="$SC_WORK/archive.rc"
 	{
 		rc=0
-		wget -q -O - --header "Authorization: Bearer $SC_TOKEN" "$1" || rc=$?
+		wget -q -S -O - --header "Authorization: Bearer $SC_TOKEN" "$1" 2>"$SC_WORK/archive.headers" || rc=$?
 		echo "$rc" >"$rcfile"
-	} | zstd -dc | sc_untar "$2"
-	[ "$(cat "$rcfile")" -eq 0 ]
+	} | zstd -dc | sc_untar "$2" || { [ "$(cat "$rcfile")" -ne 0 ] || echo 1 >"$rcfile"; }
+	[ "$(cat "$rcfile")" -eq 0 ] && return 0
+	status=$(sc_http_status "$SC_WORK/archive.headers")
+	case "$status" in
+	4??)
+		SC_FAIL_DETAIL="the server refused the image archive (HTTP $status)"
+		sc_log "$SC_FAIL_DETAIL"
+		return 2
+		;;
+	esac
+	return 1
 }
 
 # An image archive (tar on stdin) unpacked into $1 with everything rsync -aHAXS keeps.
@@ -168,7 +256,10 @@ sc_untar() {
 # changed byte in a file of the right size and time is caught) and checked once more.
 sc_verify() {
 	list="$SC_WORK/verify.sha256"
-	sc_get "$1" "$list"
+	if ! sc_retry "manifest download" sc_get_signed "$1" "$list" manifest; then
+		SC_FAIL_DETAIL=${SC_FAIL_DETAIL:-"could not fetch the manifest from $SC_SERVER"}
+		return 1
+	fi
 	SC_VERIFIED=$(wc -l <"$list" | tr -d ' ')
 	bad=$(sc_verify_check "$list" "$2")
 	if [ -n "$bad" ] && [ -n "${3:-}" ]; then
@@ -346,13 +437,35 @@ sc_firstboot() {
 	fi
 }
 
+# The clone is done only when the server has recorded it: finish is retried until it answers (a repeat of a
+# finish it already recorded is answered ok), so node and server agree. A refusal (4xx) ends the clone as failed.
 sc_finish() {
 	seconds=$(($(date +%s) - SC_STARTED))
 	sc_log "clone finished in ${seconds}s; then: $1"
-	printf '%s\n' "$1" >"$SC_WORK/final-action"
 	sc_ship_log
-	sc_post finish "{\"verifiedFiles\":$SC_VERIFIED,\"seconds\":$seconds}" 10
+	if ! sc_retry "finish report" sc_finish_once "{\"verifiedFiles\":$SC_VERIFIED,\"seconds\":$seconds}"; then
+		SC_STEP=finish
+		SC_FAIL_DETAIL=${SC_FAIL_DETAIL:-"the server at $SC_SERVER did not acknowledge the finished clone"}
+		return 1
+	fi
+	printf '%s\n' "$1" >"$SC_WORK/final-action"
 	SC_FINISHED=1
+}
+
+sc_finish_once() {
+	if wget -q -S -O /dev/null --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+		--post-data "$1" "$SC_SERVER/install/$SC_NODE/finish" 2>"$SC_WORK/finish.headers"; then
+		return 0
+	fi
+	status=$(sc_http_status "$SC_WORK/finish.headers")
+	case "$status" in
+	4??)
+		SC_FAIL_DETAIL="the server refused the finish report (HTTP $status)"
+		sc_log "$SC_FAIL_DETAIL"
+		return 2
+		;;
+	esac
+	return 1
 }
 
 sc_exit_trap() {

@@ -1,8 +1,10 @@
 #!/bin/sh
 # The clone client: report this machine's inventory, fetch its plan from the server, run it.
 # Runs in the clone initrd (called by init) and in virtual nodes (a network namespace cloning into a directory).
-# Environment: SC_SERVER (http://host:port), SC_NODE, SC_TOKEN; optional SC_TARGET_DIR, SC_WORK.
-# Exit status: 0 cloned (the final action is in $SC_WORK/final-action), 3 plan refused, other: the plan failed.
+# Environment: SC_SERVER (http://host:port), SC_NODE, SC_TOKEN, SC_SIGNING_KEY (the server's public key, PEM: the
+# initrd carries it; the plan and the manifest must be signed with its private half); optional SC_TARGET_DIR, SC_WORK.
+# Exit status: 0 cloned (the final action is in $SC_WORK/final-action), 3 plan refused, 4 no server,
+# 5 the plan is unsigned or fails its signature (not run), other: the plan failed.
 set -eu
 
 : "${SC_SERVER:?SC_SERVER is required}" "${SC_NODE:?SC_NODE is required}" "${SC_TOKEN:?SC_TOKEN is required}"
@@ -11,7 +13,14 @@ SC_LIB=${SC_LIB:-$(dirname "$0")/lib.sh}
 mkdir -p "$SC_WORK"
 SC_LOG="$SC_WORK/clone.log"
 : >"$SC_LOG"
-export SC_SERVER SC_NODE SC_TOKEN SC_WORK SC_LIB SC_LOG
+SC_SIGNING_KEY=${SC_SIGNING_KEY:-}
+export SC_SERVER SC_NODE SC_TOKEN SC_WORK SC_LIB SC_LOG SC_SIGNING_KEY
+# shellcheck source=agent/clone/lib.sh
+. "$SC_LIB"
+if [ ! -r "$SC_SIGNING_KEY" ] || ! command -v openssl >/dev/null 2>&1; then
+	echo "sysclone: cannot check what the server sends: no signing key (SC_SIGNING_KEY) or no openssl; rebuild the initrd with sysclone initrd build" >&2
+	exit 5
+fi
 
 clean() {
 	printf '%s' "$1" | tr -cd 'A-Za-z0-9 ._:-' | cut -c1-200
@@ -87,6 +96,13 @@ until wget -S -O "$SC_WORK/plan.sh" --header "Authorization: Bearer $SC_TOKEN" -
 	attempt=$((attempt + 1))
 	sleep 3
 done
+# Nothing of the plan runs unless the server's key signed it, for this node and this boot's token.
+if ! sc_check_signature plan "$SC_WORK/plan.sh" "$SC_WORK/plan.headers" 2>>"$SC_LOG"; then
+	echo "sysclone: $SC_FAIL_DETAIL" >&2
+	rm -f "$SC_WORK/plan.sh"
+	sc_post fail "{\"step\":\"plan\",\"message\":\"$(sc_json_string "$SC_FAIL_DETAIL")\",\"exit\":5}" 3 2>>"$SC_LOG" || true
+	exit 5
+fi
 RSYNC_PASSWORD=$(grep -i '^ *x-sysclone-rsync-password:' "$SC_WORK/plan.headers" | sed 's/^[^:]*: *//' | tr -d '\r')
 export RSYNC_PASSWORD
 rm -f "$SC_WORK/plan.headers"

@@ -1,28 +1,30 @@
 #!/usr/bin/env bash
 # Builds the clone initrd: busybox, the clone tools of this host (Debian packages) with their
 # libraries, the kernel modules a node needs to reach its disks and network (with dependencies),
-# and the clone agent. Usage:
-#   build.sh --kernel VMLINUZ --modules MODULES_DIR --out DIR
+# the clone agent and the server's public signing key (the initrd refuses a plan or manifest it did not sign). Usage:
+#   build.sh --kernel VMLINUZ --modules MODULES_DIR --signing-key PUBLIC.pem --out DIR
 # MODULES_DIR is a kernel's lib/modules/<version> directory. Writes DIR/kernel, DIR/initrd.img
 # and DIR/contents.txt (what went in). Nothing outside DIR is changed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 agent=$(cd "$here/.." && pwd)
-kernel="" modules="" out=""
+kernel="" modules="" out="" signing_key=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) kernel=$2; shift 2 ;;
     --modules) modules=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --signing-key) signing_key=$2; shift 2 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -f "$kernel" ] || { echo "build.sh: kernel $kernel not found" >&2; exit 2; }
 [ -d "$modules" ] || { echo "build.sh: modules directory $modules not found" >&2; exit 2; }
 [ -n "$out" ] || { echo "build.sh: --out DIR is required" >&2; exit 2; }
+[ -f "$signing_key" ] || { echo "build.sh: --signing-key PUBLIC.pem (the server's public signing key) is required" >&2; exit 2; }
 kver=$(basename "$modules")
 
-required_tools=(busybox dash rsync sfdisk wipefs blkid blockdev mke2fs mkfs.ext4 mkfs.ext3 mkfs.ext2 mkfs.xfs mkfs.vfat mkswap tar zstd lvm mdadm depmod modprobe cpio)
+required_tools=(busybox dash rsync sfdisk wipefs blkid blockdev mke2fs mkfs.ext4 mkfs.ext3 mkfs.ext2 mkfs.xfs mkfs.vfat mkswap tar zstd lvm mdadm openssl depmod modprobe cpio)
 optional_tools=(udp-receiver mkfs.btrfs efibootmgr)
 for tool in "${required_tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing on this host (npm run setup installs it)" >&2; exit 3; }
@@ -107,6 +109,9 @@ install -m 0755 "$here/init" "$root/init"
 install -m 0755 "$here/udhcpc.script" "$root/lib/sysclone/udhcpc.script"
 install -m 0644 "$agent/clone/lib.sh" "$root/lib/sysclone/lib.sh"
 install -m 0755 "$agent/clone/sysclone-clone.sh" "$root/lib/sysclone/sysclone-clone.sh"
+openssl pkey -pubin -in "$signing_key" -noout 2>/dev/null || { echo "build.sh: $signing_key is not a public key in PEM" >&2; exit 2; }
+install -m 0644 "$signing_key" "$root/lib/sysclone/signing.pub"
+echo "signing-key sha256:$(openssl pkey -pubin -in "$signing_key" -outform DER | sha256sum | cut -d' ' -f1)" >> "$contents"
 install -D -m 0755 "$agent/clone/firstboot/sysclone-firstboot" "$root/lib/sysclone/firstboot/sysclone-firstboot"
 install -D -m 0644 "$agent/clone/firstboot/sysclone-firstboot.service" "$root/lib/sysclone/firstboot/sysclone-firstboot.service"
 install -D -m 0644 "$agent/clone/firstboot/sysclone-hostkeys.service" "$root/lib/sysclone/firstboot/sysclone-hostkeys.service"

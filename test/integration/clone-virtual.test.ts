@@ -1,4 +1,5 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,11 @@ import { bootToken, cliOk, runCli } from "../helpers/cli.js";
 import { changedFiles } from "../helpers/tree-diff.js";
 import { populateFidelityTree } from "../helpers/fidelity-tree.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { startHttpProxy, type HttpProxy } from "../helpers/http-proxy.js";
+import { withHomeStore } from "../helpers/store.js";
 import { populateSystemTree } from "../../src/demo/system-tree.js";
+import { loadOrCreateSigningKey, publicKeyPem, signingKeyFile } from "../../src/install/signing.js";
+import { shellQuote } from "../../src/format/shell.js";
 
 let golden: GoldenClient;
 let net: ProvisioningNetwork;
@@ -212,5 +217,107 @@ describe("virtual nodes clone into directories through the real server and rsync
     expect(result.log).toMatch(/retrying/);
     expect(await differences(node.target)).toContain("etc/hostname");
     expect(await nodestat("vn06")).toMatchObject({ state: "installed", percent: 100 });
+  });
+});
+
+describe("what a node receives is signed; a man in the middle cannot change it, and outages are outlasted", () => {
+  /**
+   * Between the nodes and the server, on an address of its own on the bridge, and the URL the server gives nodes
+   * (serve --url): every HTTP call of a plan goes through it, and the rsync port is forwarded from the same address.
+   */
+  let proxy: HttpProxy;
+  let proxyAddress: string;
+  beforeAll(async () => {
+    proxyAddress = net.serverAddress.replace(/\.1$/, ".2");
+    await run("ip", ["addr", "add", `${proxyAddress}/24`, "dev", net.bridge]);
+    proxy = await startHttpProxy(proxyAddress, port, { host: net.serverAddress, port }, [rsyncPort]);
+    await server.stop();
+    server = await startServe(home, net.serverAddress, port, rsyncPort, ["--url", proxy.url]);
+  });
+  afterAll(async () => {
+    await server.stop();
+    await proxy?.close();
+    await run("ip", ["addr", "del", `${proxyAddress}/24`, "dev", net.bridge]);
+    server = await startServe(home, net.serverAddress, port, rsyncPort);
+  });
+
+  /** The server's public key as `sysclone initrd build` bakes it into the initrd: from the home's signing key. */
+  const signingKey = async (): Promise<string> => publicKeyPem(await loadOrCreateSigningKey(signingKeyFile(path.join(home, "var"))));
+
+  it("refuses a plan altered on the way: nothing of it runs, the node is failed with the reason", async () => {
+    const node = await net.addNode("vn09");
+    await defineNode("vn09", node, 9);
+    const planted = path.join(node.target, "planted");
+    proxy.rule = ({ method, path: url }) =>
+      method === "POST" && url === "/install/vn09/inventory"
+        ? { kind: "rewrite", body: (body) => Buffer.from(body.toString().replace("set -eu\n", `set -eu\ntouch ${shellQuote(planted)}\n`)) }
+        : { kind: "pass" };
+    try {
+      const result = await node.clone({ server: proxy.url, token: await tokenFor("vn09"), signingKey: await signingKey() });
+      expect(result.code, `${result.stderr}\n${result.log}`).toBe(5);
+      expect(result.stderr).toContain(`the plan from ${proxy.url} fails its signature check: refusing it`);
+      expect(existsSync(planted)).toBe(false);
+      expect(await readdir(node.target)).toEqual([]);
+      const stat = await nodestat("vn09");
+      expect(stat["state"]).toBe("failed");
+      expect(String(stat["lastError"])).toContain("fails its signature check");
+    } finally {
+      proxy.rule = () => ({ kind: "pass" });
+    }
+  });
+
+  it("refuses a manifest altered on the way (a file dropped from the verify list): the clone fails at verify", async () => {
+    const node = await net.addNode("vn10");
+    await defineNode("vn10", node, 10);
+    proxy.rule = ({ method, path: url }) =>
+      method === "GET" && url === "/install/vn10/manifest" ? { kind: "rewrite", body: (body) => Buffer.from(body.toString().split("\n").slice(1).join("\n")) } : { kind: "pass" };
+    try {
+      const result = await node.clone({ server: proxy.url, token: await tokenFor("vn10"), signingKey: await signingKey() });
+      expect(result.code, `${result.stderr}\n${result.log}`).not.toBe(0);
+      expect(result.log).toContain("the manifest from");
+      expect(result.log).toContain("fails its signature check: refusing it");
+      expect(result.log).not.toMatch(/verify: \d+ files match the manifest/);
+      const stat = await nodestat("vn10");
+      expect(stat).toMatchObject({ state: "failed", phase: "verify" });
+      expect(String(stat["lastError"])).toContain("manifest");
+      expect(String(stat["lastError"])).toContain("fails its signature check");
+    } finally {
+      proxy.rule = () => ({ kind: "pass" });
+    }
+  });
+
+  it("outlasts a server that is away while the archive, the manifest and the finish are fetched; a finish whose answer was lost is repeated and taken", async () => {
+    const node = await net.addNode("vn11");
+    await defineNode("vn11", node, 11);
+    await cli("chdef", "vn11", "transport=archive");
+    let finishAway = 0;
+    proxy.rule = ({ path: url, seen }) => {
+      if (url === "/install/vn11/archive" && seen < 1) return { kind: "refuse" };
+      if (url === "/install/vn11/manifest" && seen < 2) return { kind: "refuse" };
+      // The first finish reaches the server but its answer is lost; then the server is away for 25 s, longer than the old 20 s of tries.
+      if (url === "/install/vn11/finish") {
+        if (seen === 0) {
+          finishAway = Date.now() + 25_000;
+          return { kind: "lose-answer" };
+        }
+        return Date.now() < finishAway ? { kind: "refuse" } : { kind: "pass" };
+      }
+      return { kind: "pass" };
+    };
+    try {
+      const result = await node.clone({ server: proxy.url, token: await tokenFor("vn11"), signingKey: await signingKey() });
+      expect(result.code, `${result.stderr}\n${result.log}\n${proxy.log.join("\n")}`).toBe(0);
+      expect(result.log).toContain("archive download failed (server or network away); retrying in 2 s");
+      expect(result.log).toContain("manifest download failed (server or network away); retrying in 4 s");
+      expect(result.log).toContain("finish report failed (server or network away); retrying in 16 s");
+      expect(result.log).toMatch(/verify: \d+ files match the manifest/);
+      expect(proxy.log.filter((line) => line.startsWith("POST /install/vn11/finish"))).toEqual([
+        "POST /install/vn11/finish lose-answer", ...Array<string>(3).fill("POST /install/vn11/finish refuse"), "POST /install/vn11/finish pass",
+      ]);
+      expect(await nodestat("vn11")).toMatchObject({ state: "installed", phase: "done", percent: 100 });
+      expect(withHomeStore(home, (store) => store.events({ node: "vn11", limit: 100 }).filter((e) => e.kind === "finish"))).toHaveLength(1);
+    } finally {
+      proxy.rule = () => ({ kind: "pass" });
+    }
   });
 });
