@@ -2,6 +2,7 @@ import path from "node:path";
 import type { ImageRepository } from "../src/image/repository.js";
 import type { MulticastAnswer, MulticastJoin } from "../src/install/service.js";
 import { startUdpSender } from "../src/exec/udpcast.js";
+import type { EventKind } from "../src/store/event-kinds.js";
 import type { Store } from "../src/store/store.js";
 
 interface Session {
@@ -124,7 +125,7 @@ export class MulticastSessions {
     }
   }
 
-  private record(session: Session, kind: string, message: string, data: Record<string, unknown> = {}): void {
+  private record(session: Session, kind: EventKind, message: string, data: Record<string, unknown> = {}): void {
     this.options.log(message);
     this.options.store.addEvent({ kind, osimage: session.osimage, message, data: { session: session.id, ...data } });
   }

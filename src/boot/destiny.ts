@@ -1,7 +1,8 @@
 import { SyscloneError } from "../errors/errors.js";
+import type { Destiny } from "../objects/node-state.js";
 
-/** What a node's next boot does: install (optionally after erasing every disk), its local disk, or a maintenance shell. */
-export type Destiny = "install" | "wipe,install" | "boot" | "shell";
+// The unions live in a module below boot and install, which both read them.
+export { isInstallDestiny, type Destiny } from "../objects/node-state.js";
 
 export interface NodesetAction {
   readonly destiny: Destiny;
@@ -37,8 +38,4 @@ export function parseNodesetAction(text: string): NodesetAction {
   if (chain === "install" || chain === "wipe,install" || chain === "boot" || chain === "shell") return { destiny: chain, ...(osimage !== undefined ? { osimage } : {}) };
   if (kinds.includes("wipe")) return refuse("wipe must come first and be followed by an install (wipe,osimage=NAME)");
   return refuse("boot and shell stand alone; install comes last");
-}
-
-export function isInstallDestiny(destiny: string | undefined): destiny is "install" | "wipe,install" {
-  return destiny === "install" || destiny === "wipe,install";
 }

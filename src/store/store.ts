@@ -1,7 +1,10 @@
 import Database from "better-sqlite3";
 import { SyscloneError } from "../errors/errors.js";
 import { schemas, type Attributes, type ObjectType } from "../objects/schema.js";
+import type { EventQuery, NewEvent, StoredEventKind } from "./event-kinds.js";
 import { InstallTable } from "./installs.js";
+import { UserTable } from "./users.js";
+import { AuditTable } from "./audit.js";
 import { prepareDatabaseFile, tightenDatabaseFiles } from "./private-files.js";
 import { migrations } from "./migrations.js";
 
@@ -20,7 +23,7 @@ export interface ImageVersionRecord {
 export interface EventRecord {
   readonly id: number;
   readonly at: string;
-  readonly kind: string;
+  readonly kind: StoredEventKind;
   readonly node: string;
   readonly osimage: string;
   readonly message: string;
@@ -34,10 +37,14 @@ export class Store {
   private readonly db: Database.Database;
 
   readonly installs: InstallTable;
+  readonly users: UserTable;
+  readonly audit: AuditTable;
 
   private constructor(db: Database.Database) {
     this.db = db;
     this.installs = new InstallTable(db);
+    this.users = new UserTable(db);
+    this.audit = new AuditTable(db);
   }
 
   static open(file: string): Store {
@@ -211,7 +218,7 @@ export class Store {
     else this.db.prepare("DELETE FROM image_versions WHERE osimage = ? AND version = ?").run(osimage, version);
   }
 
-  addEvent(event: { kind: string; node?: string; osimage?: string; message: string; data?: Record<string, unknown> }): void {
+  addEvent(event: NewEvent): void {
     this.db
       .prepare("INSERT INTO events (at, kind, node, osimage, message, data) VALUES (?, ?, ?, ?, ?, ?)")
       .run(new Date().toISOString(), event.kind, event.node ?? "", event.osimage ?? "", event.message, JSON.stringify(event.data ?? {}));
@@ -226,12 +233,27 @@ export class Store {
     });
   }
 
-  events(filter: { node?: string; limit?: number } = {}): EventRecord[] {
-    const rows = (
-      filter.node === undefined
-        ? this.db.prepare("SELECT * FROM events ORDER BY id DESC LIMIT ?").all(filter.limit ?? 100)
-        : this.db.prepare("SELECT * FROM events WHERE node = ? ORDER BY id DESC LIMIT ?").all(filter.node, filter.limit ?? 100)
-    ) as Record<string, string | number>[];
+  /**
+   * The newest events first (at most `limit`, default 100), or with `after` the ones after that id,
+   * oldest first, so a reader can follow the log by passing the last id it saw.
+   */
+  events(query: EventQuery = {}): EventRecord[] {
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    if (query.after !== undefined) {
+      where.push("id > ?");
+      values.push(query.after);
+    }
+    if (query.node !== undefined) {
+      where.push("node = ?");
+      values.push(query.node);
+    }
+    if (query.kind !== undefined) {
+      where.push("kind = ?");
+      values.push(query.kind);
+    }
+    const sql = `SELECT * FROM events${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id ${query.after === undefined ? "DESC" : "ASC"} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...values, query.limit ?? 100) as Record<string, string | number>[];
     return rows.map((row) => ({
       id: Number(row["id"]),
       at: String(row["at"]),

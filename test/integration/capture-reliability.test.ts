@@ -267,7 +267,7 @@ describe("state and images are private (finding 14)", () => {
     // SQLite removes -wal and -shm when its last connection closes: hold one open while looking.
     const store = Store.open(path.join(home, "var", "sysclone.db"));
     try {
-      store.addEvent({ kind: "test", message: "keeps the WAL" });
+      store.addEvent({ kind: "nodeset", message: "keeps the WAL" });
       for (const file of database) expect(await mode(path.join(home, "var", file)), file).toBe("600");
       await chmod(path.join(home, "var"), 0o755);
       await chmod(path.join(home, "images"), 0o755);
