@@ -78,24 +78,29 @@ inventory() {
 
 inventory >"$SC_WORK/inventory.json"
 echo "sysclone: asking $SC_SERVER for the plan of $SC_NODE" >&2
-attempt=1
-until wget -S -O "$SC_WORK/plan.sh" --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
-	--post-file "$SC_WORK/inventory.json" "$SC_SERVER/install/$SC_NODE/inventory" 2>"$SC_WORK/plan.headers"; do
-	status=$(grep -o 'HTTP/1.1 [0-9][0-9][0-9]' "$SC_WORK/plan.headers" | tail -n 1 | cut -d' ' -f2)
-	case "$status" in
-	4??)
-		echo "sysclone: the server refused: HTTP $status; see \`nodestat $SC_NODE\` on the server" >&2
-		cat "$SC_WORK/plan.headers" >>"$SC_LOG"
-		exit 3
-		;;
-	esac
-	if [ "$attempt" -ge 20 ]; then
-		echo "sysclone: the server at $SC_SERVER did not answer" >&2
-		exit 4
+# shellcheck disable=SC2317 # called through sc_retry
+plan_once() {
+	if wget -S -O "$SC_WORK/plan.sh" --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+		--post-file "$SC_WORK/inventory.json" "$SC_SERVER/install/$SC_NODE/inventory" 2>"$SC_WORK/plan.headers"; then
+		return 0
 	fi
-	attempt=$((attempt + 1))
-	sleep 3
-done
+	case "$(sc_http_status "$SC_WORK/plan.headers")" in 4??) return 2 ;; esac
+	return 1
+}
+rc=0
+sc_retry "plan request" plan_once || rc=$?
+case "$rc" in
+0) ;;
+2)
+	echo "sysclone: the server refused: HTTP $(sc_http_status "$SC_WORK/plan.headers"); see \`nodestat $SC_NODE\` on the server" >&2
+	cat "$SC_WORK/plan.headers" >>"$SC_LOG"
+	exit 3
+	;;
+*)
+	echo "sysclone: the server at $SC_SERVER did not answer" >&2
+	exit 4
+	;;
+esac
 # Nothing of the plan runs unless the server's key signed it, for this node and this boot's token.
 if ! sc_check_signature plan "$SC_WORK/plan.sh" "$SC_WORK/plan.headers" 2>>"$SC_LOG"; then
 	echo "sysclone: $SC_FAIL_DETAIL" >&2

@@ -286,12 +286,13 @@ describe("what a node receives is signed; a man in the middle cannot change it, 
     }
   });
 
-  it("outlasts a server that is away while the archive, the manifest and the finish are fetched; a finish whose answer was lost is repeated and taken", async () => {
+  it("outlasts a server that is away while the plan, the archive, the manifest and the finish are fetched; a finish whose answer was lost is repeated and taken", async () => {
     const node = await net.addNode("vn11");
     await defineNode("vn11", node, 11);
     await cli("chdef", "vn11", "transport=archive");
     let finishAway = 0;
     proxy.rule = ({ path: url, seen }) => {
+      if (url === "/install/vn11/inventory" && seen < 1) return { kind: "refuse" };
       if (url === "/install/vn11/archive" && seen < 1) return { kind: "refuse" };
       if (url === "/install/vn11/manifest" && seen < 2) return { kind: "refuse" };
       // The first finish reaches the server but its answer is lost; then the server is away for 25 s, longer than the old 20 s of tries.
@@ -307,6 +308,7 @@ describe("what a node receives is signed; a man in the middle cannot change it, 
     try {
       const result = await node.clone({ server: proxy.url, token: await tokenFor("vn11"), signingKey: await signingKey() });
       expect(result.code, `${result.stderr}\n${result.log}\n${proxy.log.join("\n")}`).toBe(0);
+      expect(result.stderr).toContain("plan request failed (server or network away); retrying in 2 s");
       expect(result.log).toContain("archive download failed (server or network away); retrying in 2 s");
       expect(result.log).toContain("manifest download failed (server or network away); retrying in 4 s");
       expect(result.log).toContain("finish report failed (server or network away); retrying in 16 s");
