@@ -24,8 +24,11 @@ import { nodestat } from "./nodestat.js";
 import { plan } from "./plan.js";
 import { bootargs } from "./bootargs.js";
 import { initrdBuild } from "./initrd.js";
+import { user } from "./user.js";
+import { token } from "./token.js";
+import { audit } from "./audit.js";
 
-const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo];
+const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name);

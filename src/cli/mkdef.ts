@@ -5,6 +5,7 @@ import { exportClusterXmlFile } from "../cluster/sync.js";
 import type { Command } from "./command.js";
 import { expandNames, objectOptions, objectTypeOf, refuseArgumentsWithStanza, splitTargetsAndAssignments, stanzaDefinitions, targetsOf } from "./objects.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
+import { auditedChange, localRoot } from "../audit/record.js";
 
 export const mkdef: Command = {
   name: "mkdef",
@@ -27,7 +28,7 @@ export const mkdef: Command = {
       if (names.length === 0) throw new SyscloneError("USAGE", "mkdef needs a name", { hint: `usage: ${mkdef.usage}` });
       definitions = [{ type, names, attributes: parseAssignments(assignments) }];
     }
-    const { created } = store.transaction(() =>
+    const { created } = auditedChange(store, localRoot, "mkdef", () =>
       applyDefinitions(store, definitions, {
         kind: "create",
         mode: "set",

@@ -5,6 +5,7 @@ import { objectTypes } from "../objects/schema.js";
 import { quoteInput } from "../objects/quote.js";
 import type { Store } from "../store/store.js";
 import type { Command } from "./command.js";
+import { auditedChange, localRoot } from "../audit/record.js";
 import { expandNames, objectOptions, objectTypeOf, targetsOf } from "./objects.js";
 
 /** A group goes from its members' groups lists as well as from the group table (rmdef(1) example 3). */
@@ -26,7 +27,7 @@ export const rmdef: Command = {
       if (!args.values["force"]) throw new SyscloneError("USAGE", "rmdef -a removes every node, group and osimage definition; add -f to confirm", { hint: "save them first: lsdef -a -z > backup.stanza" });
       if (args.positionals.length > 0 || args.values["objects"] !== undefined || args.values["type"] !== undefined) throw new SyscloneError("USAGE", "rmdef -a takes no names or type", { hint: `usage: ${rmdef.usage}` });
       const removed = objectTypes.flatMap((type) => store.listNames(type).map((name) => ({ type, name })));
-      store.transaction(() => {
+      auditedChange(store, localRoot, "rmdef", () => {
         for (const { type, name } of removed) store.deleteObject(type, name);
       });
       await exportClusterXmlFile(store, deps.home.clusterXml);
@@ -43,7 +44,7 @@ export const rmdef: Command = {
         throw new SyscloneError("UNKNOWN_OBJECT", `no ${type} named ${quoteInput(name)}`, { hint: `lsdef -t ${type} lists what is defined; nothing was removed` });
       }
     }
-    store.transaction(() => {
+    auditedChange(store, localRoot, "rmdef", () => {
       for (const name of names) {
         if (type === "group") removeGroup(store, name);
         else store.deleteObject(type, name);
