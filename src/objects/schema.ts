@@ -45,6 +45,13 @@ const normaliseName = (name: string): string => {
   if (!isValidNodeName(name)) throw new Error(`${quoteInput(name)} is not a valid name (letters, digits, . _ -)`);
   return name;
 };
+/** A host name as RFC 1123 has it: it reaches dnsmasq's host entries, /etc/hostname and /etc/hosts, where a space or comma would do harm. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const hostName = (value: string): string => {
+  if (value !== "" && !HOST_NAME.test(value)) throw new Error(`${quoteInput(value)} is not a host name (RFC 1123: letters, digits and inner hyphens, dot-separated)`);
+  return value;
+};
+
 const ipAddress = (value: string): string => {
   if (isIP(value) === 0) throw new Error(`${quoteInput(value)} is not an IP address`);
   return value;
@@ -68,7 +75,7 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     },
     { name: "serial", kind: "text", description: "DMI serial number" },
     { name: "ip", kind: "text", description: "address the server reaches the node at", normalise: ipAddress },
-    { name: "hostname", kind: "text", description: "host name given to the clone" },
+    { name: "hostname", kind: "text", description: "host name given to the clone (RFC 1123: labels of letters, digits and inner hyphens)", normalise: hostName },
     { name: "sshuser", kind: "text", description: "SSH user for capture and updatenode", defaultValue: "root", normalise: normaliseName },
     { name: "sshport", kind: "integer", description: "SSH port", defaultValue: "22", normalise: integerBetween(1, 65535) },
     { name: "osimage", kind: "text", description: "image the node is cloned from", normalise: normaliseName },
