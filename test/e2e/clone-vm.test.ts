@@ -27,7 +27,7 @@ let work: string;
 let server: ServeProcess;
 let kver: string;
 
-/** One golden machine with five disks: GPT+ESP, MBR with logicals, LVM, and RAID1 across two. */
+/** One golden machine with five disks: GPT+ESP, MBR with logicals, LVM, and across two disks RAID1 holding LVM and swap. */
 const layoutXml = `<config>
   <disk dev="/dev/vda" label_type="gpt" unit_of_measurement="MB" size_bytes="${GiB}">
     <part num="1" size="67" p_type="primary" p_name="EFI System" flags="esp" size_bytes="${64 * MiB}"/>
@@ -43,13 +43,22 @@ const layoutXml = `<config>
     <part num="1" size="*" p_type="primary" p_name="pv" flags="lvm" lvm_group="vg0"/>
   </disk>
   <disk dev="/dev/vdd" label_type="msdos" unit_of_measurement="MB" size_bytes="${256 * MiB}">
-    <part num="1" size="*" p_type="primary" p_name="-" flags="raid" raid_dev="/dev/md0"/>
+    <part num="1" size="67" p_type="primary" p_name="-" flags="raid" raid_dev="/dev/md1"/>
+    <part num="2" size="*" p_type="primary" p_name="-" flags="raid" raid_dev="/dev/md0"/>
   </disk>
   <disk dev="/dev/vde" label_type="msdos" unit_of_measurement="MB" size_bytes="${256 * MiB}">
-    <part num="1" size="*" p_type="primary" p_name="-" flags="raid" raid_dev="/dev/md0"/>
+    <part num="1" size="67" p_type="primary" p_name="-" flags="raid" raid_dev="/dev/md1"/>
+    <part num="2" size="*" p_type="primary" p_name="-" flags="raid" raid_dev="/dev/md0"/>
   </disk>
-  <raid><raid_disk name="/dev/md0" raid_level="raid1" raid_devices="2" spare_devices="0" devices="/dev/vdd1 /dev/vde1"/></raid>
-  <lvm><lvm_group name="vg0" phys_extent_size="4096K"><lv name="home" size="200M"/><lv name="opt" size="*"/></lvm_group></lvm>
+  <!-- SystemImager's own form (autoinstallscript.conf-lvm_over_raid): members by raid_dev=, level "1", LVM on md0. -->
+  <raid>
+    <raid_disk name="/dev/md0" raid_level="1" lvm_group="vg1"/>
+    <raid_disk name="/dev/md1" raid_level="1"/>
+  </raid>
+  <lvm>
+    <lvm_group name="vg0" phys_extent_size="4096K"><lv name="home" size="200M"/><lv name="opt" size="*"/></lvm_group>
+    <lvm_group name="vg1" phys_extent_size="4096K"><lv name="var" size="*"/></lvm_group>
+  </lvm>
   <fsinfo line="1" real_dev="/dev/vda2" mount_dev="LABEL=root" mp="/" fs="ext4" options="defaults" dump="0" pass="1" label="root"/>
   <fsinfo line="2" real_dev="/dev/vda1" mount_dev="LABEL=ESP" mp="/boot/efi" fs="vfat" options="umask=0077" dump="0" pass="2" label="ESP"/>
   <fsinfo line="3" real_dev="/dev/vdb1" mount_dev="/dev/vdb1" mp="/srv/data" fs="ext4" options="defaults" dump="0" pass="2"/>
@@ -57,8 +66,10 @@ const layoutXml = `<config>
   <fsinfo line="5" real_dev="/dev/vdb5" mount_dev="/dev/vdb5" mp="swap" fs="swap" options="sw" dump="0" pass="0"/>
   <fsinfo line="6" real_dev="/dev/vg0/home" mount_dev="/dev/vg0/home" mp="/home" fs="ext4" options="defaults" dump="0" pass="2"/>
   <fsinfo line="7" real_dev="/dev/vg0/opt" mount_dev="/dev/vg0/opt" mp="/opt" fs="ext4" options="defaults" dump="0" pass="2"/>
-  <fsinfo line="8" real_dev="/dev/md0" mount_dev="/dev/md0" mp="/var" fs="ext4" options="defaults" dump="0" pass="2"/>
-  <fsinfo line="9" real_dev="proc" mount_dev="proc" mp="/proc" fs="proc" options="defaults" dump="0" pass="0" format="no"/>
+  <fsinfo line="8" real_dev="/dev/vg1/var" mount_dev="/dev/vg1/var" mp="/var" fs="ext4" options="defaults" dump="0" pass="2"/>
+  <fsinfo line="9" real_dev="/dev/md1" mount_dev="/dev/md1" mp="swap" fs="swap" options="sw" dump="0" pass="0"/>
+  <fsinfo line="10" real_dev="proc" mount_dev="proc" mp="/proc" fs="proc" options="defaults" dump="0" pass="0" format="no"/>
+  <fsinfo line="11" real_dev="/dev/fd0" mp="/media/floppy" fs="subfs" options="noauto,fs=floppyfss,procuid,nodev,nosuid,sync" dump="0" pass="0"/>
   <boel devstyle="udev"/>
 </config>
 `;
@@ -138,7 +149,7 @@ async function boot(node: string, files: readonly string[], mac: string, address
 }
 
 describe("a VM booted into the clone initrd clones itself from the server", () => {
-  it("lays out GPT+ESP (grown), MBR with logicals and swap, LVM and RAID1, fills them, verifies and powers off", async () => {
+  it("lays out GPT+ESP (grown), MBR with logicals and swap, LVM, LVM on RAID1 and swap on RAID1, fills them, verifies and powers off", async () => {
     await cli("mkdef", "-t", "node", "vm01", `osimage=${image}`, "finalaction=poweroff", "hostname=vm01.cluster", "nicmode=dhcp");
     const files = await disks(path.join(work, "vm01"), [2 * GiB, GiB, 512 * MiB, 256 * MiB, 256 * MiB]);
     const vm = await boot("vm01", files, "52:54:00:5c:00:01", `${net.serverAddress.replace(/\.1$/, ".51")}`);
@@ -174,7 +185,9 @@ describe("a VM booted into the clone initrd clones itself from the server", () =
         const fstab = await readFile(path.join(mnt, "etc", "fstab"), "utf8");
         const rootUuid = (await must("blkid", ["-s", "UUID", "-o", "value", loop])).stdoutTail.trim();
         expect(fstab).toContain(`UUID=${rootUuid}\t/\text4`);
-        expect(fstab.split("\n").filter((l) => l.startsWith("UUID=")).length).toBe(8);
+        expect(fstab.split("\n").filter((l) => l.startsWith("UUID=")).length).toBe(9);
+        // An entry mkfs cannot make (SystemImager's subfs floppy) is kept in fstab, never formatted.
+        expect(fstab).toMatch(/^\/dev\/fd0\s+\/media\/floppy\s+subfs\s+noauto,fs=floppyfss/m);
         expect(await readFile(path.join(mnt, "etc", "hostname"), "utf8")).toBe("vm01\n");
         const source = path.join(home, "images", image, "current", "root");
         const changed = await changedFiles(source, mnt, ["/boot/efi/*", "/srv/data/*", "/srv/logs/*", "/home/*", "/opt/*", "/var/*", "/lost+found"]);
