@@ -1,9 +1,7 @@
 import { SyscloneError } from "../errors/errors.js";
-import { applyDefinitions, renameNode, type Definition } from "../objects/define.js";
-import { isValidNodeName } from "../noderange/noderange.js";
-import { quoteInput } from "../objects/quote.js";
+import { changeObjects, checkRenameNames, describeChange, renameNodeObject } from "../objects/change.js";
+import type { Definition } from "../objects/define.js";
 import { parseAssignments } from "../objects/schema.js";
-import { exportClusterXmlFile } from "../cluster/sync.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
 import { stringValue, type Command, type CommandDeps, type ParsedArgs } from "./command.js";
 import { expandNames, objectOptions, objectTypeOf, refuseArgumentsWithStanza, splitTargetsAndAssignments, stanzaDefinitions, targetsOf } from "./objects.js";
@@ -37,19 +35,12 @@ export const chdef: Command = {
       const type = objectTypeOf(args);
       definitions = [{ type, names: expandNames(type, named, store, context), attributes: parseAssignments(assignments) }];
     }
-    const { created, changed } = store.transaction(() =>
-      applyDefinitions(store, definitions, {
-        kind: "change",
-        mode,
-        force: false,
-        fromStanza: args.values["stanza"] === true,
-        expandMembers: (members) => expandNames("node", [members], store),
-      }),
+    const result = await changeObjects(
+      { store, clusterXml: deps.home.clusterXml },
+      { definitions, mode, fromStanza: args.values["stanza"] === true, expandMembers: (members) => expandNames("node", [members], store) },
     );
-    await exportClusterXmlFile(store, deps.home.clusterXml);
-    const count = created.length + changed.length;
-    if (deps.out.json) deps.out.data({ changed: count, created });
-    else deps.out.line(`${count} object definition${count === 1 ? " has" : "s have"} been ${created.length > 0 ? "created or changed" : "changed"}`);
+    if (deps.out.json) deps.out.data({ changed: result.created.length + result.changed.length, created: result.created });
+    else deps.out.line(describeChange(result));
     return 0;
   },
 };
@@ -64,11 +55,8 @@ async function rename(args: ParsedArgs, deps: CommandDeps): Promise<number> {
     throw new SyscloneError("USAGE", "chdef -n renames one node and changes nothing else", { hint: "chdef -t node -o node1 -n node2" });
   }
   const from = named[0] ?? "";
-  if (!isValidNodeName(from)) throw new SyscloneError("BAD_NAME", `${quoteInput(from)} is not a node name`, { hint: "chdef -t node -o node1 -n node2" });
-  if (!isValidNodeName(to)) throw new SyscloneError("BAD_NAME", `${quoteInput(to)} is not a valid node name`, { hint: "use letters, digits, '.', '_' and '-', starting with a letter or digit" });
-  const store = deps.store();
-  store.transaction(() => renameNode(store, from, to));
-  await exportClusterXmlFile(store, deps.home.clusterXml);
+  checkRenameNames(from, to); // before the store is opened
+  await renameNodeObject({ store: deps.store(), clusterXml: deps.home.clusterXml }, from, to);
   if (deps.out.json) deps.out.data({ renamed: { from, to } });
   else deps.out.line(`node ${from} is now ${to}`);
   return 0;
