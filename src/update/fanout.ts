@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import PQueue from "p-queue";
-import { SyscloneError } from "../errors/errors.js";
+import { isSyscloneError, SyscloneError, type ErrorCode } from "../errors/errors.js";
 import { expandNoderange, type NoderangeContext } from "../noderange/noderange.js";
 import { checkFingerprintUse, type UpdateStep } from "./steps.js";
-import { describeFailure, updateNode, type UpdateDeps, type UpdateOutcome } from "./update-node.js";
+import { updateNode, type UpdateDeps, type UpdateOutcome } from "./update-node.js";
 
 /** What updating a noderange needs: one node's update's needs, less what the fan-out makes for each node. */
 export interface FanoutDeps extends Omit<UpdateDeps, "serverHost" | "connectTimeoutMs" | "signal" | "report" | "readShared"> {
@@ -29,6 +29,18 @@ export interface FanoutRequest {
   readonly connectTimeoutMs: number;
 }
 
+/** Why a node's update failed: a SyscloneError's code, message and hint; INTERNAL for anything else. */
+export interface NodeFailure {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export function nodeFailure(error: unknown): NodeFailure {
+  if (isSyscloneError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  return { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) };
+}
+
 export interface NodeUpdateResult {
   readonly node: string;
   readonly ok: boolean;
@@ -36,7 +48,7 @@ export interface NodeUpdateResult {
   /** What was reported for the node, in order. */
   readonly events: string[];
   readonly outcome?: UpdateOutcome;
-  readonly error?: { code: string; message: string; hint?: string };
+  readonly error?: NodeFailure;
 }
 
 /** updatenode --json prints this, field for field. */
@@ -98,7 +110,7 @@ export async function updateNodes(deps: FanoutDeps, request: FanoutRequest): Pro
       report("done");
       return { node, ok: true, seconds: (Date.now() - started) / 1000, events, outcome };
     } catch (caught) {
-      const error = describeFailure(caught);
+      const error = nodeFailure(caught);
       report(`failed: ${error.message}${error.hint ? ` — ${error.hint}` : ""}`);
       store.addEvent({ kind: "updatenode-failed", node, message: `${error.code}: ${error.message}` });
       return { node, ok: false, seconds: (Date.now() - started) / 1000, events, error };
