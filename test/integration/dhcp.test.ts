@@ -6,6 +6,8 @@ import { createProvisioningNetwork, type ProvisioningNetwork, type VirtualNode }
 import { run } from "../../src/exec/runner.js";
 import { cliOk } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { withHomeStore } from "../helpers/store.js";
+import { defaults } from "../../src/objects/schema.js";
 
 let net: ProvisioningNetwork;
 let home: string;
@@ -72,6 +74,18 @@ describe("sysclone serve runs dnsmasq: DHCP from the nodes, TFTP of iPXE, iPXE p
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await run("ip", ["netns", "exec", unknown.namespace, "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-R", "-t", "1", "-T", "1", "-s", "/bin/true"], { timeoutMs: 10_000 });
     expect((await lease(unknown))["ip"]).toBe(`${subnet}.78`);
+  });
+
+  it("keeps serving when a node's host name could not go into a host entry: the entry is made without it", async () => {
+    const node = await net.addNode("dh09");
+    const subnet = net.serverAddress.replace(/\.1$/, "");
+    // Written past mkdef's checks, as a store from before them may hold it: a space and a comma that would add a DHCP option.
+    withHomeStore(home, (store) => store.createObject("node", "dh09", { ...defaults("node"), mac: node.mac, ip: `${subnet}.79`, hostname: "bad host,set:evil" }));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(server.child.exitCode, server.output()).toBeNull();
+    const given = await lease(node);
+    expect(given["ip"]).toBe(`${subnet}.79`);
+    expect(given["hostname"]).toBe("");
   });
 
   it("serves Debian's iPXE binaries over TFTP", async () => {
