@@ -96,7 +96,8 @@ export async function setPassword(store: Store, name: string, password: string, 
   store.transaction(() => {
     const user = requireUser(store, name);
     store.users.setPasswordHash(name, hash);
-    recordAudit(store, { actor: actor.name, via: actor.via, from: actor.from, action: "user passwd", type: "user", name, before: { password: userState(user)["password"] ?? "none" }, after: { password: "set" } });
+    const had = user.passwordHash !== "";
+    recordAudit(store, { actor: actor.name, via: actor.via, from: actor.from, action: "user passwd", type: "user", name, before: { password: had ? "set" : "none" }, after: { password: had ? "changed" : "set" } });
   });
 }
 

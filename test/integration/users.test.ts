@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticatePassword, authenticateToken } from "../../src/auth/accounts.js";
 import { nodeFacts } from "../../src/auth/node-facts.js";
 import { isSyscloneError } from "../../src/errors/errors.js";
-import { cliOk, runCli, type CliResult } from "../helpers/cli.js";
+import { spawn } from "node:child_process";
+import { cliOk, projectRoot, runCli, type CliResult } from "../helpers/cli.js";
 import { withHomeStore } from "../helpers/store.js";
 
 let home: string;
@@ -54,6 +55,27 @@ async function databaseBytes(): Promise<string> {
 }
 
 const tokenLine = /^sct_\d+_[A-Za-z0-9_-]{43}$/m;
+
+/**
+ * `sysclone user passwd NAME` at a terminal (util-linux script(1) gives it a pty): each answer is
+ * typed only once its prompt has appeared, as a person would. What the terminal showed, and the exit.
+ */
+function passwdAtTerminal(name: string, answers: readonly string[]): Promise<{ shown: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const command = `${process.execPath} ${path.join(projectRoot, "bin", "sysclone.js")} user passwd ${name}`;
+    const child = spawn("script", ["-qec", command, "/dev/null"], { env: { ...process.env, SYSCLONE_HOME: home }, stdio: ["pipe", "pipe", "pipe"] });
+    let shown = "";
+    const pending = [...answers];
+    const prompts = [/new password for \S+: $/, /again: $/];
+    child.stdout.on("data", (chunk: Buffer) => {
+      shown += chunk.toString();
+      const prompt = prompts[answers.length - pending.length];
+      if (pending.length > 0 && prompt?.test(shown)) child.stdin.write(`${pending.shift() ?? ""}\r`);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ shown, code }));
+  });
+}
 
 describe("users and API tokens with the built CLI", () => {
   let aliceToken = "";
@@ -134,6 +156,27 @@ describe("users and API tokens with the built CLI", () => {
     expect(withHomeStore(home, (store) => store.users.get("alice")?.passwordHash)).toBe(hash);
   });
 
+  it("user passwd at a terminal asks twice and echoes nothing", async () => {
+    const before = withHomeStore(home, (store) => store.users.get("alice")?.passwordHash);
+    const differ = await passwdAtTerminal("alice", ["first try 123", "second try 123"]);
+    expect(differ.shown).not.toContain("try 123");
+    expect(differ.shown).toContain("error [BAD_PASSWORD]: the two passwords differ");
+    expect(differ.code).toBe(2);
+    expect(withHomeStore(home, (store) => store.users.get("alice")?.passwordHash)).toBe(before);
+
+    // Ctrl-C at the prompt ends the command (raw mode keeps it from the process as a signal).
+    const interrupted = await passwdAtTerminal("alice", ["half typed\x03"]);
+    expect(interrupted.shown).toContain("error [BAD_PASSWORD]: no password given (interrupted)");
+    expect(interrupted.code).toBe(2);
+    expect(interrupted.shown).not.toContain("half typed");
+
+    const typed = await passwdAtTerminal("alice", ["typed at a tty", "typed at a tty"]);
+    expect(typed.shown).not.toContain("typed at");
+    expect(typed.shown.replace(/\r/g, "")).toBe("new password for alice: \nagain: \npassword of alice set\n");
+    expect(typed.code).toBe(0);
+    expect(await outcome(() => withHomeStore(home, (store) => authenticatePassword(store, "alice", "typed at a tty")))).toBe("ok");
+  });
+
   it("refuses bad users on one line, changing nothing", async () => {
     expectRefusal(await sysclone(["user", "add", "alice", "--role", "viewer"]), "ALREADY_EXISTS", 4);
     expectRefusal(await sysclone(["user", "add", "carol", "--role", "superuser"]), "BAD_ROLE", 2);
@@ -167,6 +210,7 @@ describe("users and API tokens with the built CLI", () => {
       'root via cli from local  user add alice: created with role="operator", groups="rack1,rack2", password="none"',
       'root via cli from local  user add bob: created with role="viewer", password="none"',
       'root via cli from local  user passwd alice: password: "none" → "set"',
+      'root via cli from local  user passwd alice: password: "set" → "changed"',
       "root via cli from local  user del bob: removed",
     ]);
     const tokens = JSON.parse(await cliOk(home, "sysclone", "audit", "-t", "token", "--json")) as { action: string; name: string }[];
@@ -209,6 +253,14 @@ describe("audit of mkdef and rmdef, and protected nodes", () => {
     expect(await cliOk(home, "sysclone", "audit", "n03")).toBe("no changes recorded\n");
     expect((await cliOk(home, "sysclone", "audit", "n[01-02]", "--limit", "2")).trimEnd().split("\n").map((line) => line.split("  ")[2])).toEqual(["rmdef node n02: groups: \"rack1,gpu\" → \"rack1\"", "rmdef node n01: removed"]);
     expectRefusal(await sysclone(["audit", "-t", "printer"]), "USAGE", 2);
+    expect(await cliOk(home, "sysclone", "audit", "--actor", "alice")).toBe("no changes recorded\n");
+    expectRefusal(await sysclone(["audit", "--actor", "bad name"]), "BAD_NAME", 2);
+    // Following the log: the records after an id, oldest first, a page at a time.
+    const everything = withHomeStore(home, (store) => store.audit.list({ actor: "root" }));
+    const third = everything[2]?.id ?? 0;
+    expect(withHomeStore(home, (store) => store.audit.list({ after: third, limit: 2 })).map((r) => r.id)).toEqual([everything[3]?.id, everything[4]?.id]);
+    expect(withHomeStore(home, (store) => store.audit.list({ limit: 2 })).map((r) => r.id)).toEqual(everything.slice(-2).map((r) => r.id));
+    expect(withHomeStore(home, (store) => store.audit.list({ type: "node", names: [] }))).toEqual([]);
   });
 
   it("protected=yes with a reason on a node or group is kept, checked, and seen by the policy", async () => {
