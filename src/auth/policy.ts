@@ -91,6 +91,11 @@ function refuse(code: RefusalCode, message: string, hint: string, nodes: readonl
   return { allowed: false, code, message, hint, nodes };
 }
 
+/** The refusal for nodes a principal cannot see, or that do not exist: the same, so scope does not leak. */
+export function unknownNodes(names: readonly string[]): Decision {
+  return refuse("UNKNOWN_OBJECT", `no node named ${listed(names)}`, "nodels lists the nodes you can see", names);
+}
+
 function listed(names: readonly string[]): string {
   const shown = names.slice(0, 10).join(",");
   return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
@@ -111,9 +116,7 @@ export function authorize(principal: Principal, action: Action, target: Target):
     return refuse("EMPTY_NODERANGE", `${action} needs at least one node; the noderange selects none`, "name the nodes, e.g. node[01-04] or a group");
   }
   const hidden = nodes.filter((node) => !canSee(principal, node)).map((node) => node.name);
-  if (hidden.length > 0) {
-    return refuse("UNKNOWN_OBJECT", `no node named ${listed(hidden)}`, "nodels lists the nodes you can see", hidden);
-  }
+  if (hidden.length > 0) return unknownNodes(hidden);
   if (target.kind !== "nodes") return { allowed: true };
   if (action === "nodeset") {
     const protectedNodes = nodes.filter((node) => node.protection !== undefined);
