@@ -1,3 +1,4 @@
+import { oneLine } from "./syntax.js";
 /**
  * xCAT names for node attributes, mapped onto sysclone's where one obviously corresponds.
  * nodels(1): "table.column" or a shortname (groups, tags, mgt); sysclone's own attribute
@@ -40,7 +41,7 @@ export function resolveColumn(text: string, attributeNames: readonly string[]): 
     const table = tableColumns.get(text.slice(0, dot));
     const mapped = table?.get(text.slice(dot + 1));
     if (mapped !== undefined && attributeNames.includes(mapped)) return { kind: "attribute", attribute: mapped };
-    if (table) return { kind: "unknown", why: `sysclone keeps no counterpart of ${text}` };
+    if (table) return { kind: "unknown", why: `sysclone keeps no counterpart of ${oneLine(text)}` };
   }
   return { kind: "unknown", why: `${JSON.stringify(text)} is not a node attribute, an xCAT shortname or a table.column sysclone maps` };
 }
