@@ -1,3 +1,4 @@
+import { localRoot } from "../audit/record.js";
 import { SyscloneError } from "../errors/errors.js";
 import { changeObjects, checkRenameNames, describeChange, renameNodeObject } from "../objects/change.js";
 import type { Definition } from "../objects/define.js";
@@ -36,7 +37,7 @@ export const chdef: Command = {
       definitions = [{ type, names: expandNames(type, named, store, context), attributes: parseAssignments(assignments) }];
     }
     const result = await changeObjects(
-      { store, clusterXml: deps.home.clusterXml },
+      { store, clusterXml: deps.home.clusterXml, actor: localRoot },
       { definitions, mode, fromStanza: args.values["stanza"] === true, expandMembers: (members) => expandNames("node", [members], store) },
     );
     if (deps.out.json) deps.out.data({ changed: result.created.length + result.changed.length, created: result.created });
@@ -56,7 +57,7 @@ async function rename(args: ParsedArgs, deps: CommandDeps): Promise<number> {
   }
   const from = named[0] ?? "";
   checkRenameNames(from, to); // before the store is opened
-  await renameNodeObject({ store: deps.store(), clusterXml: deps.home.clusterXml }, from, to);
+  await renameNodeObject({ store: deps.store(), clusterXml: deps.home.clusterXml, actor: localRoot }, from, to);
   if (deps.out.json) deps.out.data({ renamed: { from, to } });
   else deps.out.line(`node ${from} is now ${to}`);
   return 0;

@@ -32,6 +32,8 @@ export interface NodesetRequest {
   readonly noderange: string;
   /** parseNodesetAction's answer (src/boot/destiny.ts). */
   readonly action: NodesetAction;
+  /** Called with the expanded nodes before anything is written: throws to refuse them all (roles, scope, protection). */
+  readonly check?: (nodes: readonly string[]) => void;
 }
 
 /** What one node's next boot now does. */
@@ -58,6 +60,7 @@ export function setNextBoot(deps: NodesetDeps, request: NodesetRequest): Nodeset
   const { store } = deps;
   const { action } = request;
   const nodes = expandNoderange(request.noderange, deps.noderange);
+  request.check?.(nodes);
   const osimage = action.osimage === undefined ? undefined : normaliseAttributes("node", { osimage: action.osimage })["osimage"];
   if (osimage !== undefined) store.requireObject("osimage", osimage);
   return store.transaction(() => {

@@ -1,3 +1,4 @@
+import { auditedChange, type Actor } from "../audit/record.js";
 import { exportClusterXmlFile } from "../cluster/sync.js";
 import { SyscloneError } from "../errors/errors.js";
 import { isValidNodeName } from "../noderange/noderange.js";
@@ -14,6 +15,8 @@ export interface ObjectChangeDeps {
   readonly store: Store;
   /** images/cluster.xml, written again after every change. */
   readonly clusterXml: string;
+  /** Who makes the change: every object it touches is audited under this name. */
+  readonly actor: Actor;
 }
 
 export interface ChangeRequest {
@@ -41,7 +44,7 @@ export interface ChangeResult {
  */
 export async function changeObjects(deps: ObjectChangeDeps, request: ChangeRequest): Promise<ChangeResult> {
   const { store } = deps;
-  const { created, changed } = store.transaction(() =>
+  const { created, changed } = auditedChange(store, deps.actor, "chdef", () =>
     applyDefinitions(store, request.definitions, {
       kind: "change",
       mode: request.mode,
@@ -73,7 +76,7 @@ export function checkRenameNames(from: string, to: string): void {
 export async function renameNodeObject(deps: ObjectChangeDeps, from: string, to: string): Promise<{ readonly from: string; readonly to: string }> {
   checkRenameNames(from, to);
   const { store } = deps;
-  store.transaction(() => renameNode(store, from, to));
+  auditedChange(store, deps.actor, "rename", () => renameNode(store, from, to), ["node"]);
   await exportClusterXmlFile(store, deps.clusterXml);
   return { from, to };
 }

@@ -275,4 +275,23 @@ describe("audit of mkdef and rmdef, and protected nodes", () => {
       { name: "n02", groups: ["rack1", "frozen"], protection: { by: "group", name: "frozen", reason: "change freeze" } },
     ]);
   });
+
+  it("nodeset at the shell refuses a protected node without --force, names the reason, changes nothing; chdef and nodeset are audited", async () => {
+    await cliOk(home, "mkdef", "-t", "osimage", "img9");
+    await cliOk(home, "chdef", "db01", "osimage=img9");
+    const refused = await runCli(home, "nodeset", ["db01", "osimage=img9"]);
+    expectRefusal(refused, "PROTECTED", 55);
+    expect(refused.stderr).toContain("primary database");
+    expect(withHomeStore(home, (store) => store.requireObject("node", "db01")["destiny"])).toBe("");
+    // A group's protection covers its members, in a range with others: all or nothing.
+    expectRefusal(await runCli(home, "nodeset", ["n02,db01", "osimage=img9"]), "PROTECTED", 55);
+    expect(withHomeStore(home, (store) => store.requireObject("node", "n02")["destiny"])).toBe("");
+    // Booting from the local disk destroys nothing: allowed on a protected node.
+    expect(await cliOk(home, "nodeset", "n02", "boot")).toBe("n02: boot\n");
+    expect(await cliOk(home, "nodeset", "db01", "osimage=img9", "--force")).toBe("db01: install img9\n");
+    const audit = JSON.parse(await cliOk(home, "sysclone", "audit", "db01", "--json")) as { actor: string; via: string; action: string; before: Record<string, string> | null; after: Record<string, string> | null }[];
+    expect(audit.map((a) => a.action).slice(-2)).toEqual(["chdef", "nodeset"]);
+    expect(audit.at(-1)).toMatchObject({ actor: "root", via: "cli", before: { destiny: "" }, after: { destiny: "install", state: "ready" } });
+    expect(audit.at(-2)).toMatchObject({ before: { osimage: "" }, after: { osimage: "img9" } });
+  });
 });
