@@ -40,6 +40,8 @@ export interface ServeOptions {
   readonly installTimeouts?: InstallTimeouts;
   /** At most this many discovered records. */
   readonly maxDiscovered?: number;
+  /** /boot requests one source address may make per second. */
+  readonly bootRatePerSecond?: number;
 }
 
 export interface RunningServer {
@@ -126,6 +128,7 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
     onInstallsChanged: () => rsyncd.reconfigure(),
     ...(options.retrySeconds !== undefined ? { retrySeconds: options.retrySeconds } : {}),
     ...(options.maxDiscovered !== undefined ? { maxDiscovered: options.maxDiscovered } : {}),
+    ...(options.bootRatePerSecond !== undefined ? { bootRatePerSecond: options.bootRatePerSecond } : {}),
   };
   const app = await buildServer(deps, { logger: options.logRequests ?? false });
   // The public half, for comparing with what an initrd carries and for virtual nodes; a clone initrd never fetches it.

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
 import { RateLimiter } from "../../src/boot/rate-limit.js";
-import { answerBoot, newBootState, type BootTemplate } from "../../src/boot/service.js";
+import { answerBoot, DEFAULT_BOOT_RATE, newBootState, type BootTemplate } from "../../src/boot/service.js";
 import { renderTemplate } from "../../src/boot/template.js";
 import { checkoutRoot } from "../../src/config/paths.js";
 import { SyscloneError } from "../../src/errors/errors.js";
@@ -46,7 +46,7 @@ export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Ins
 
   const state = newBootState(deps.store);
   // A machine asks /boot.ipxe and /boot once a boot, then every retry period: a few a second is plenty for one address.
-  const perAddress = new RateLimiter(deps.bootRatePerSecond ?? 5, 20);
+  const perAddress = new RateLimiter(deps.bootRatePerSecond ?? DEFAULT_BOOT_RATE, 20);
   app.addHook("onRequest", (request, reply, done) => {
     const from = clientAddress(request.ip);
     if (perAddress.take(from)) return done();

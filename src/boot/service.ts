@@ -45,6 +45,9 @@ export function newBootState(store: Store): BootState {
 
 export const DEFAULT_MAX_DISCOVERED = 1000;
 
+/** /boot requests one source address may make per second (after a burst of 20). */
+export const DEFAULT_BOOT_RATE = 5;
+
 /** The node's osimage when it has a clone kernel and initrd to boot, else the answer that says what is missing. */
 function bootableOsimage(deps: BootDeps, name: string, wait: string): string | BootAnswer {
   const { store, repository, serverUrl } = deps;

@@ -1,5 +1,5 @@
 import { startServer } from "../../server/main.js";
-import { DEFAULT_MAX_DISCOVERED } from "../boot/service.js";
+import { DEFAULT_BOOT_RATE, DEFAULT_MAX_DISCOVERED } from "../boot/service.js";
 import { SyscloneError } from "../errors/errors.js";
 import { DEFAULT_INSTALL_TIMEOUTS } from "../install/service.js";
 import { positiveIntegerOption, stringValue, type Command } from "./command.js";
@@ -13,7 +13,7 @@ function parseListen(text: string): { host: string; port: number } {
 export const serve: Command = {
   name: "serve",
   summary: "run the management server (install API and rsync daemon) until stopped",
-  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK] | --dhcp-interface IF --proxy-dhcp SUBNET] [--retry-seconds 30] [--mcast-portbase 9000] [--token-ttl 600] [--install-timeout 3600] [--max-discovered 1000]",
+  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK] | --dhcp-interface IF --proxy-dhcp SUBNET] [--retry-seconds 30] [--mcast-portbase 9000] [--token-ttl 600] [--install-timeout 3600] [--max-discovered 1000] [--boot-rate 5]",
   options: {
     listen: { type: "string" },
     url: { type: "string" },
@@ -27,6 +27,7 @@ export const serve: Command = {
     "token-ttl": { type: "string" },
     "install-timeout": { type: "string" },
     "max-discovered": { type: "string" },
+    "boot-rate": { type: "string" },
   },
   examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --dhcp-range 10.0.0.100,10.0.0.200,255.255.255.0",
     "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --proxy-dhcp 10.0.0.0"],
@@ -59,6 +60,7 @@ export const serve: Command = {
         plannedSeconds: positiveIntegerOption(args, "install-timeout", DEFAULT_INSTALL_TIMEOUTS.plannedSeconds),
       },
       maxDiscovered: positiveIntegerOption(args, "max-discovered", DEFAULT_MAX_DISCOVERED),
+      bootRatePerSecond: positiveIntegerOption(args, "boot-rate", DEFAULT_BOOT_RATE),
       signal: deps.signal,
       log: (line) => deps.out.line(line),
     });
