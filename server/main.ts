@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { postscriptDirsOf, type SyscloneHome } from "../src/config/paths.js";
 import type { ImageRepository } from "../src/image/repository.js";
 import { loadOrCreateServerKey } from "../src/install/server-key.js";
-import { loadOrCreateSigningKey, publicKeyPem, signingKeyFile } from "../src/install/signing.js";
+import { loadOrCreateSigningKey, signingKeyFile } from "../src/install/signing.js";
 import { DEFAULT_INSTALL_TIMEOUTS, type InstallDeps, type InstallTimeouts } from "../src/install/service.js";
 import type { Store } from "../src/store/store.js";
 import { buildServer } from "./app.js";
@@ -131,9 +131,6 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
     ...(options.bootRatePerSecond !== undefined ? { bootRatePerSecond: options.bootRatePerSecond } : {}),
   };
   const app = await buildServer(deps, { logger: options.logRequests ?? false });
-  // The public half, for comparing with what an initrd carries and for virtual nodes; a clone initrd never fetches it.
-  const signingPublicKey = publicKeyPem(signingKey);
-  app.get("/signing-key.pem", (_request, reply) => reply.type("application/x-pem-file").send(signingPublicKey));
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {

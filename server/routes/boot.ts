@@ -8,6 +8,7 @@ import { renderTemplate } from "../../src/boot/template.js";
 import { checkoutRoot } from "../../src/config/paths.js";
 import { SyscloneError } from "../../src/errors/errors.js";
 import type { InstallDeps } from "../../src/install/service.js";
+import { publicKeyPem } from "../../src/install/signing.js";
 import { clientAddress } from "../request.js";
 
 const templateNames: readonly (BootTemplate | "boot")[] = ["boot", "install", "shell", "local", "discovered", "conflict", "problem"];
@@ -41,6 +42,14 @@ const imageParams = {
 export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: InstallDeps } }> = async (app, { deps }) => {
   const templates = await loadBootTemplates();
   const render = (name: string, data: Record<string, string>): string => renderTemplate(templates[name] ?? "", data);
+
+  // The public half of the signing key, for comparing with what an initrd carries and for virtual nodes; a clone initrd
+  // never fetches it (it carries the key from initrd build), so serving it to anyone gives nothing away.
+  const signingPublicKey = deps.signingKey ? publicKeyPem(deps.signingKey) : undefined;
+  app.get("/signing-key.pem", (_request, reply) => {
+    if (signingPublicKey === undefined) throw new SyscloneError("NOT_AVAILABLE", "this server signs nothing", { hint: "sysclone serve creates its signing key at start" });
+    return reply.type("application/x-pem-file").send(signingPublicKey);
+  });
 
   app.get("/boot.ipxe", (_request, reply) => reply.type("text/plain").header("cache-control", "no-store").send(render("boot", { server: deps.serverUrl })));
 

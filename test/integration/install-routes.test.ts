@@ -163,6 +163,14 @@ async function planAndManifest(node: string, bearer: string) {
 }
 
 describe("signed answers: the plan and the verify list", () => {
+  it("publishes the public half of the signing key, and only that", async () => {
+    const response = await app.inject({ method: "GET", url: "/signing-key.pem" });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe(publicKeyPem(signingKey));
+    expect(response.body).toContain("BEGIN PUBLIC KEY");
+    expect(response.body).not.toContain("PRIVATE");
+  });
+
   it("signs the plan and the manifest for this node and this boot's token, and nothing else", async () => {
     const bearer = issueInstallToken(store, "n03");
     const answers = await planAndManifest("n03", bearer);
