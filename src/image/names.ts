@@ -1,10 +1,10 @@
 import { SyscloneError } from "../errors/errors.js";
+import { isHostName } from "../format/host-name.js";
 import { isValidNodeName } from "../noderange/noderange.js";
 
 const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** mkdef's rule for group names (src/cli/objects.ts): a group name becomes overrides/group/NAME and an rsync module. */
 const GROUP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** A name for an error message: quoted, control characters escaped, long names cut. */
 function shown(name: string): string {
@@ -55,7 +55,7 @@ export function checkOverrideName(name: string, where = ""): string {
 
 /** The image server of cluster.xml's <master>: a host name or an IPv4 address. */
 export function checkHostName(name: string, where = ""): string {
-  if (!HOST_NAME.test(name)) {
+  if (!isHostName(name)) {
     throw new SyscloneError("BAD_NAME", `${where}${shown(name)} is not a valid host name`, { hint: "use a DNS name or an IPv4 address; nothing was imported" });
   }
   return name;

@@ -1,3 +1,5 @@
+import { isHostName } from "../format/host-name.js";
+
 /**
  * dnsmasq's configuration for PXE, rendered from data. Full DHCP on one interface (host entries
  * from the nodes, a range for discovery), or proxy-DHCP beside a site's own DHCP server, which
@@ -88,8 +90,6 @@ export function renderDhcpHosts(hosts: readonly DhcpHost[]): string {
 }
 
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
-/** One RFC 1123 label: what dnsmasq may give as a host name. Anything else (a space, a comma that would add a DHCP option) is left out. */
-const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** Host entries for nodes with a MAC and an address: every MAC of a node gets its address; malformed values are left out, never passed on. */
 export function dhcpHostsOf(nodes: readonly { name: string; attributes: Readonly<Record<string, string>> }[]): DhcpHost[] {
@@ -98,7 +98,8 @@ export function dhcpHostsOf(nodes: readonly { name: string; attributes: Readonly
     const ip = attributes["ip"] ?? "";
     if (!IPV4.test(ip) || attributes["state"] === "discovered") continue;
     const label = (attributes["hostname"] || name).split(".")[0] ?? "";
-    const hostname = HOST_LABEL.test(label) ? label : "";
+    // Only an RFC 1123 label goes to dnsmasq: a space, or a comma that would add a DHCP option, is left out.
+    const hostname = isHostName(label) ? label : "";
     for (const mac of (attributes["mac"] ?? "").split(",").filter((m) => MAC.test(m))) hosts.push({ mac, ip, hostname });
   }
   return hosts;

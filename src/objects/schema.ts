@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { SyscloneError } from "../errors/errors.js";
 import { isValidNodeName } from "../noderange/noderange.js";
+import { isHostName } from "../format/host-name.js";
 import { hasControlCharacter, quoteInput } from "./quote.js";
 
 export const objectTypes = ["node", "group", "osimage"] as const;
@@ -45,10 +46,9 @@ const normaliseName = (name: string): string => {
   if (!isValidNodeName(name)) throw new Error(`${quoteInput(name)} is not a valid name (letters, digits, . _ -)`);
   return name;
 };
-/** A host name as RFC 1123 has it: it reaches dnsmasq's host entries, /etc/hostname and /etc/hosts, where a space or comma would do harm. */
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** A host name reaches dnsmasq's host entries, /etc/hostname and /etc/hosts, where a space or comma would do harm. */
 const hostName = (value: string): string => {
-  if (value !== "" && !HOST_NAME.test(value)) throw new Error(`${quoteInput(value)} is not a host name (RFC 1123: letters, digits and inner hyphens, dot-separated)`);
+  if (value !== "" && !isHostName(value)) throw new Error(`${quoteInput(value)} is not a host name (RFC 1123: letters, digits and inner hyphens, dot-separated)`);
   return value;
 };
 
@@ -100,6 +100,7 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "mcastretransmits", kind: "text", description: "retransmitted slices of the node's last multicast session", readOnly: true },
     { name: "imageversion", kind: "text", description: "osimage version the node runs (set by the clone and by updatenode -S)", readOnly: true },
     { name: "bootedat", kind: "text", description: "when the clone's first boot from its own disk reported in", readOnly: true },
+    { name: "osimagepin", kind: "text", description: "osimage version an install uses, as NAME@N (set by nodeset osimage=NAME@N, cleared by nodeset osimage=NAME); empty: the image's current version", readOnly: true },
     { name: "protected", kind: "text", description: "yes: nodeset refuses the node unless an admin forces it (say why in protectreason)", normalise: oneOf("yes", "no") },
     { name: "protectreason", kind: "text", description: "why the node is protected, shown when nodeset refuses it" },
   ],
