@@ -3,6 +3,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import { errorCatalog, isSyscloneError } from "../src/errors/errors.js";
 import type { InstallDeps } from "../src/install/service.js";
+import { dashboardRoutes } from "./dashboard/routes.js";
 import { bootRoutes } from "./routes/boot.js";
 import { firstbootRoutes } from "./routes/firstboot.js";
 import { installRoutes } from "./routes/install.js";
@@ -38,5 +39,6 @@ export async function buildServer(deps: InstallDeps, options: ServerOptions = {}
   await app.register(installRoutes, { prefix: "/install", deps });
   await app.register(bootRoutes, { deps });
   await app.register(firstbootRoutes, { prefix: "/firstboot", deps });
+  await app.register(dashboardRoutes, {});
   return app;
 }
