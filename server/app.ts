@@ -3,6 +3,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import { errorCatalog, isSyscloneError } from "../src/errors/errors.js";
 import type { InstallDeps } from "../src/install/service.js";
+import { apiRoutes } from "./api/index.js";
 import { dashboardRoutes } from "./dashboard/routes.js";
 import { bootRoutes } from "./routes/boot.js";
 import { firstbootRoutes } from "./routes/firstboot.js";
@@ -39,6 +40,7 @@ export async function buildServer(deps: InstallDeps, options: ServerOptions = {}
   await app.register(installRoutes, { prefix: "/install", deps });
   await app.register(bootRoutes, { deps });
   await app.register(firstbootRoutes, { prefix: "/firstboot", deps });
+  await app.register(apiRoutes, { prefix: "/api/v1", deps });
   await app.register(dashboardRoutes, {});
   return app;
 }

@@ -8,9 +8,11 @@ export interface NodesetAction {
   readonly destiny: Destiny;
   /** osimage=NAME in the chain: the image the install uses. */
   readonly osimage?: string;
+  /** osimage=NAME@N: the version of it the install uses (pinned), instead of its current one. */
+  readonly version?: number;
 }
 
-const usage = "nodeset NODERANGE osimage=NAME|install|boot|shell, or a chain such as wipe,osimage=NAME";
+const usage = "nodeset NODERANGE osimage=NAME[@VERSION]|install|boot|shell, or a chain such as wipe,osimage=NAME";
 
 /**
  * Parses nodeset's action: one of boot, shell, install, osimage=NAME, or a chain of tasks run in
@@ -24,10 +26,16 @@ export function parseNodesetAction(text: string): NodesetAction {
   };
   if (tasks.some((t) => t === "")) refuse("empty task in the chain");
   let osimage: string | undefined;
+  let version: number | undefined;
   const kinds = tasks.map((task) => {
     if (task.startsWith("osimage=")) {
-      osimage = task.slice("osimage=".length);
+      const [name = "", pin, ...more] = task.slice("osimage=".length).split("@");
+      osimage = name;
       if (osimage === "") refuse("osimage= needs a name");
+      if (pin !== undefined) {
+        if (more.length > 0 || !/^[1-9]\d{0,8}$/.test(pin)) refuse("a pinned version is osimage=NAME@N with N a version number, e.g. osimage=rocky9@3");
+        version = Number(pin);
+      }
       return "install";
     }
     if (["install", "boot", "shell", "wipe"].includes(task)) return task;
@@ -35,7 +43,9 @@ export function parseNodesetAction(text: string): NodesetAction {
   });
   if (new Set(kinds).size !== kinds.length) refuse("a task appears twice");
   const chain = kinds.join(",");
-  if (chain === "install" || chain === "wipe,install" || chain === "boot" || chain === "shell") return { destiny: chain, ...(osimage !== undefined ? { osimage } : {}) };
+  if (chain === "install" || chain === "wipe,install" || chain === "boot" || chain === "shell") {
+    return { destiny: chain, ...(osimage !== undefined ? { osimage } : {}), ...(version !== undefined ? { version } : {}) };
+  }
   if (kinds.includes("wipe")) return refuse("wipe must come first and be followed by an install (wipe,osimage=NAME)");
   return refuse("boot and shell stand alone; install comes last");
 }

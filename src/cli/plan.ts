@@ -1,9 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { SyscloneError } from "../errors/errors.js";
-import { resolveNodeTarget } from "../install/resolve.js";
 import type { Inventory } from "../plan/model.js";
 import { describePlan } from "../plan/describe.js";
-import { planClone } from "../plan/planner.js";
+import { dryRunPlan } from "../plan/dry-run.js";
 import { renderPlan } from "../plan/render.js";
 import { stringList, stringValue, type Command } from "./command.js";
 
@@ -37,28 +36,14 @@ export const plan: Command = {
     if (firmware !== "uefi" && firmware !== "bios") throw new SyscloneError("USAGE", `--firmware ${firmware}: say uefi or bios`);
     const sizes = stringList(args, "disk-size").flatMap((s) => s.split(",")).map(parseDiskSize);
     const inventoryFile = stringValue(args, "inventory");
-    let inventory: Inventory;
+    let inventory: Inventory | undefined;
     if (sizes.length > 0) {
       inventory = { disks: sizes.map((sizeBytes, i) => ({ name: `sd${String.fromCharCode(97 + i)}`, sizeBytes })), nics: [], firmware };
     } else if (inventoryFile !== undefined) {
       inventory = JSON.parse(await readFile(inventoryFile, "utf8")) as Inventory;
-    } else {
-      const last = store.installs.latest(node);
-      if (!last || last.inventory === "") {
-        throw new SyscloneError("USAGE", `${node} has not reported an inventory yet`, { hint: "give --disk-size SIZE or --inventory FILE" });
-      }
-      inventory = JSON.parse(last.inventory) as Inventory;
     }
-    const target = await resolveNodeTarget(store, deps.repository, deps.home.overrides, node, stringValue(args, "osimage"));
-    let uuid = 0;
-    const result = planClone({
-      ...target,
-      inventory,
-      serverUrl: store.setting("server_url") ?? "http://SERVER:8080",
-      rsyncPort: Number(store.setting("rsync_port") ?? 8873),
-      // Placeholders: the real UUIDs are drawn when the node asks for its plan.
-      newUuid: () => `00000000-0000-4000-8000-${(++uuid).toString(16).padStart(12, "0")}`,
-    });
+    const osimage = stringValue(args, "osimage");
+    const result = await dryRunPlan({ store, repository: deps.repository, overridesDir: deps.home.overrides }, node, { ...(inventory ? { inventory } : {}), ...(osimage !== undefined ? { osimage } : {}) });
     if (deps.out.json) deps.out.data(result);
     else if (args.values["script"] === true) deps.out.line(renderPlan(result).trimEnd());
     else for (const line of describePlan(result)) deps.out.line(line);

@@ -5,6 +5,7 @@ import { SyscloneError } from "../errors/errors.js";
 import type { ImageRepository } from "../image/repository.js";
 import type { Layout } from "../layout/model.js";
 import { parseLayoutXml } from "../layout/xml.js";
+import { pinnedVersionOf } from "../objects/pin.js";
 import type { Attributes } from "../objects/schema.js";
 import type { OverrideScope } from "../plan/modules.js";
 import type { PlanImage, PlanNode } from "../plan/planner.js";
@@ -49,7 +50,12 @@ export async function resolveNodeTarget(store: Store, repository: ImageRepositor
   const node = store.requireObject("node", name);
   const imageName = osimageName ?? osimageOf(store, name);
   const osimage = store.requireObject("osimage", imageName);
-  const version = await repository.currentVersion(imageName);
+  // A version pinned by nodeset osimage=NAME@N, else the image's current one.
+  const pinned = pinnedVersionOf(node, imageName);
+  if (pinned !== undefined && !(await repository.versions(imageName)).includes(pinned)) {
+    throw new SyscloneError("NO_IMAGE_VERSION", `node ${name} is pinned to ${imageName} v${pinned}, which the repository no longer holds`, { hint: `pin another version (nodeset ${name} osimage=${imageName}@N) or follow the current one (nodeset ${name} osimage=${imageName})` });
+  }
+  const version = pinned ?? (await repository.currentVersion(imageName));
   if (version === undefined) {
     throw new SyscloneError("NO_IMAGE_VERSION", `osimage ${imageName} has no captured version`, { hint: `capture one: imgcapture GOLDEN -t sysclone -o ${imageName}` });
   }

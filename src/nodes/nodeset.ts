@@ -1,7 +1,9 @@
 import type { NodesetAction } from "../boot/destiny.js";
+import { SyscloneError } from "../errors/errors.js";
 import { osimageOf } from "../install/resolve.js";
 import { expandNoderange, type NoderangeContext } from "../noderange/noderange.js";
 import type { Destiny, NodeState } from "../objects/node-state.js";
+import { formatPin } from "../objects/pin.js";
 import { normaliseAttributes, type Attributes, type ObjectType } from "../objects/schema.js";
 import type { NewEvent } from "../store/event-kinds.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
@@ -26,6 +28,8 @@ export interface NodesetDeps {
   readonly noderange: NoderangeContext;
   /** The image a node installs: its own osimage, else its strongest group's; throws when it has none. */
   readonly imageOf: (node: string) => string;
+  /** Whether the image has this captured version, for osimage=NAME@N; without it a pin is checked only when the node installs. */
+  readonly hasVersion?: (osimage: string, version: number) => boolean;
 }
 
 export interface NodesetRequest {
@@ -42,19 +46,27 @@ export interface NodesetResult {
   readonly destiny: Destiny;
   /** The image an install uses; absent for boot and shell. */
   readonly osimage?: string;
+  /** The version of it the install uses when nodeset pinned one (osimage=NAME@N); absent: its current version. */
+  readonly version?: number;
   /** The install under way that this change revoked (its id). */
   readonly revokedInstall?: number;
 }
 
 /** nodeset's dependencies on a real store. */
 export function nodesetDeps(store: Store): NodesetDeps {
-  return { store, noderange: storeNoderangeContext(store), imageOf: (node) => osimageOf(store, node) };
+  return {
+    store,
+    noderange: storeNoderangeContext(store),
+    imageOf: (node) => osimageOf(store, node),
+    hasVersion: (osimage, version) => store.imageVersions(osimage).some((record) => record.version === version),
+  };
 }
 
 /**
  * Sets each node's destiny (what its next boot does), all nodes or none: a new destiny ends the
  * install under way, so its token and rsync secret stop working and the next boot gets a fresh one.
- * An install destiny with osimage=NAME also sets the node's osimage, and makes the node ready.
+ * An install destiny with osimage=NAME also sets the node's osimage, and makes the node ready;
+ * osimage=NAME@N pins version N of it (the node's osimagepin), osimage=NAME alone clears a pin.
  */
 export function setNextBoot(deps: NodesetDeps, request: NodesetRequest): NodesetResult[] {
   const { store } = deps;
@@ -63,6 +75,10 @@ export function setNextBoot(deps: NodesetDeps, request: NodesetRequest): Nodeset
   request.check?.(nodes);
   const osimage = action.osimage === undefined ? undefined : normaliseAttributes("node", { osimage: action.osimage })["osimage"];
   if (osimage !== undefined) store.requireObject("osimage", osimage);
+  const pin = osimage !== undefined && action.version !== undefined ? { osimage, version: action.version } : undefined;
+  if (pin && deps.hasVersion && !deps.hasVersion(pin.osimage, pin.version)) {
+    throw new SyscloneError("NO_IMAGE_VERSION", `osimage ${pin.osimage} has no version ${pin.version}`, { hint: `lsimage ${pin.osimage} lists its versions; nothing was changed` });
+  }
   return store.transaction(() => {
     const liveByNode = new Map(store.installs.live().map((install) => [install.node, install]));
     return nodes.map((node): NodesetResult => {
@@ -75,11 +91,12 @@ export function setNextBoot(deps: NodesetDeps, request: NodesetRequest): Nodeset
         store.addEvent(nodesetEvent(result));
         return result;
       }
-      if (osimage !== undefined) store.updateObject("node", node, { osimage });
+      if (osimage !== undefined) store.updateObject("node", node, { osimage, osimagepin: pin ? formatPin(pin.osimage, pin.version) : "" });
       const image = deps.imageOf(node);
       const ready: NodeState = "ready";
       store.updateObject("node", node, { destiny: action.destiny, state: ready, lasterror: "" });
-      const result = { node, destiny: action.destiny, osimage: image, ...revoked };
+      const pinned = pin ? { version: pin.version } : {};
+      const result = { node, destiny: action.destiny, osimage: image, ...pinned, ...revoked };
       store.addEvent(nodesetEvent(result));
       return result;
     });
@@ -92,13 +109,14 @@ export function nodesetEvent(result: NodesetResult): NewEvent {
   if (destiny === "boot") return { kind: "nodeset", node, message: "next boot: local disk" };
   if (destiny === "shell") return { kind: "nodeset", node, message: "next boot: maintenance shell" };
   const osimage = result.osimage ?? "";
+  const pinned = result.version !== undefined ? ` v${result.version}` : "";
   const what = destiny === "wipe,install" ? "wipes every disk, then installs" : "installs";
   const revoked = result.revokedInstall !== undefined ? " (the install under way is revoked)" : "";
-  return { kind: "nodeset", node, osimage, message: `next boot ${what} ${osimage}${revoked}` };
+  return { kind: "nodeset", node, osimage, message: `next boot ${what} ${osimage}${pinned}${revoked}` };
 }
 
 /** What nodeset prints for a node: "boot", "shell", "install rocky9" or "wipe, install rocky9". Pure. */
 export function describeNextBoot(result: NodesetResult): string {
   if (result.destiny === "boot" || result.destiny === "shell") return result.destiny;
-  return `${result.destiny === "wipe,install" ? "wipe, " : ""}install ${result.osimage ?? ""}`;
+  return `${result.destiny === "wipe,install" ? "wipe, " : ""}install ${result.osimage ?? ""}${result.version !== undefined ? ` v${result.version}` : ""}`;
 }

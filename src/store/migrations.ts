@@ -176,4 +176,10 @@ export const migrations: readonly { version: number; sql: string }[] = [
       CREATE INDEX audit_actor ON audit (actor, id);
     `,
   },
+  {
+    version: 8,
+    sql: `
+      ALTER TABLE nodes ADD COLUMN osimagepin TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];
