@@ -20,7 +20,8 @@ type Method = "GET" | "POST" | "PATCH" | "DELETE";
 export interface Api {
   get<T>(path: string): Promise<T>;
   send<T>(method: Exclude<Method, "GET">, path: string, body?: unknown): Promise<T>;
-  text(path: string): Promise<string>;
+  /** A GET whose answer is read by the caller (text, headers). */
+  raw(path: string): Promise<Response>;
   /** Logs in: the session's CSRF token is kept for later requests. */
   login(user: string, password: string): Promise<Session>;
   /** The current session (after a reload), or undefined when not logged in. */
@@ -64,7 +65,7 @@ export function createApi(onUnauthenticated: () => void): Api {
       const response = await request(method, path, body);
       return ((response.headers.get("content-type") ?? "").includes("json") ? await response.json() : undefined) as T;
     },
-    text: async (path) => (await request("GET", path)).text(),
+    raw: (path) => request("GET", path),
     login: async (user, password) => session(await request("POST", "/session", { user, password })),
     resume: async () => {
       try {

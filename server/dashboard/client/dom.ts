@@ -52,5 +52,5 @@ export function formatTime(iso: string | undefined): string {
 
 /** A message in a region screen readers announce. */
 export function notice(kind: "error" | "info", text: string, hint?: string): HTMLElement {
-  return h("p", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" }, text, hint ? h("span", { class: "hint" }, ` ${hint}`) : null);
+  return h("p", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" }, text, hint ? h("span", { class: "hint" }, hint) : null);
 }

@@ -15,10 +15,10 @@ export function stateBadge(node: NodeView): HTMLElement {
 export function progressBar(node: NodeView): HTMLElement | string {
   const { state, percent, bytes } = node.status;
   if (state !== "installing" && state !== "installed" && state !== "failed") return "";
-  const value = state === "installed" ? 100 : Math.max(0, Math.min(100, percent));
+  const value = state === "installed" ? 100 : Math.max(0, Math.min(100, percent ?? 0));
   return h("span", { class: "progress" },
     h("progress", { max: 100, value, "aria-label": `${node.name}: ${value} %` }),
-    ` ${value} %`, bytes > 0 ? h("span", { class: "bytes" }, ` ${formatBytes(bytes)}`) : null,
+    ` ${value} %`, bytes !== null && bytes > 0 ? h("span", { class: "bytes" }, ` ${formatBytes(bytes)}`) : null,
   );
 }
 

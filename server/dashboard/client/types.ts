@@ -1,61 +1,65 @@
 /**
- * The API's shapes as the dashboard reads them. Provisional: written from the /api/v1 contract until
- * server/api exports its route schemas; then these become FromSchema<> of those schemas.
+ * The API's shapes as the dashboard reads them, from the route schemas themselves where server/api
+ * exports them (FromSchema: the same types the handlers are checked against), so a changed schema
+ * breaks the dashboard's type-check, not the page. Types only: nothing here exists at run time.
+ * The shapes below the line mirror schemas that server/api keeps private to its route files.
  */
+import type { FromSchema } from "json-schema-to-ts";
+import type { errorBody, nodeSchema, principalBody } from "../../api/schemas.js";
 import type { NodeState } from "../../../src/objects/node-state.js";
 import type { EventKind } from "../../../src/store/event-kinds.js";
 import type { Role } from "../../../src/auth/policy.js";
 
 export type { NodeState, EventKind, Role };
 
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  hint?: string;
-}
-
-export interface Principal {
-  user: string;
-  role: Role;
-  groups: string[];
-}
-
-export interface Session extends Principal {
-  csrf: string;
-}
-
-export interface NodeStatus {
-  state: string;
-  phase: string;
-  percent: number;
-  bytes: number;
-  lastError: string;
-  destiny: string;
-  osimage: string;
-  imageVersion: number | null;
-  bootedAt: string;
-}
-
-export interface NodeView {
-  name: string;
-  attributes: Record<string, string>;
-  status: NodeStatus;
-}
-
+export type ApiErrorBody = FromSchema<typeof errorBody>;
+export type Principal = FromSchema<typeof principalBody>;
+export type Session = Principal & { csrf: string };
+export type NodeView = FromSchema<typeof nodeSchema>;
+export type NodeStatus = NodeView["status"];
 export interface NodeList {
   nodes: NodeView[];
+}
+
+// ---- mirrors of server/api's private schemas (nodes.ts, osimages.ts, nodeset.ts, events) ----
+
+export interface PlanPartition {
+  dev: string;
+  sizeBytes: number;
+  type: string;
+  fs: string;
+  mountpoint: string;
 }
 
 export interface PlanDisk {
   dev: string;
   sizeBytes: number;
   wiped: boolean;
-  partitions: unknown[];
+  labelType: string;
+  partitions: PlanPartition[];
 }
 
-export type PlanAnswer =
-  | { ok: true; plan: { disks: PlanDisk[]; transport: string; postscripts: string[]; osimage: string; version: number; warnings: string[] } }
-  | { ok: false; code: string; message: string };
+export interface PlanSummary {
+  node: string;
+  osimage: string;
+  version: number;
+  target: "disks" | "directory";
+  disks: PlanDisk[];
+  wipeDisks: string[];
+  transport: "rsync" | "archive" | "multicast";
+  postscripts: string[];
+  finalAction: string;
+  warnings: string[];
+  lines: string[];
+}
+
+export interface PlanAnswer {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  hint?: string;
+  plan?: PlanSummary;
+}
 
 export interface TimelineEntry {
   at: string;
@@ -69,10 +73,10 @@ export interface ApiEvent {
   id: number;
   at: string;
   kind: string;
-  node: string | null;
-  osimage: string | null;
+  node?: string | null;
+  osimage?: string | null;
   message: string;
-  data: unknown;
+  data?: unknown;
 }
 
 export interface ImageVersion {
@@ -93,6 +97,17 @@ export interface ImageDiff {
   added: string[];
   changed: string[];
   removed: string[];
+  totals: { added: number; changed: number; removed: number };
+  truncated: boolean;
 }
 
-export type NodesetResult = { node: string; ok: true; destiny: string } | { node: string; ok: false; code: string; message: string };
+export interface NodesetResult {
+  node: string;
+  ok: boolean;
+  destiny?: string;
+  osimage?: string;
+  version?: number;
+  revokedInstall?: number;
+  code?: string;
+  message?: string;
+}

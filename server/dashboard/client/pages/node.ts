@@ -1,5 +1,5 @@
 /** One node: state and progress, the actions its viewer may take, attributes, the plan, the timeline and the install log, all live. */
-import { path } from "../api.js";
+import { ApiError, path } from "../api.js";
 import { may, type Context, type Page } from "../context.js";
 import { formatTime, h, notice, replace } from "../dom.js";
 import { followNodes } from "../nodes-live.js";
@@ -27,17 +27,44 @@ function timelineList(entries: readonly TimelineEntry[]): HTMLElement {
   );
 }
 
-/** The latest install log, re-read on the node's events and every few seconds while it installs; follows the end unless scrolled up. */
+/**
+ * The latest install log, followed by offset (only new bytes are fetched): re-read on the node's
+ * events and every few seconds while it installs; keeps to the end unless "follow" is unticked.
+ */
 function logSection(ctx: Context, name: string, installing: () => boolean): { element: HTMLElement; refresh: () => Promise<void> } {
-  const pre = h("pre", { class: "log", tabindex: 0, "aria-label": `Install log of ${name}` });
+  const pre = h("pre", { class: "log", tabindex: 0, "aria-label": `Install log of ${name}` }, "(no install log yet)");
   const follow = h("input", { type: "checkbox", id: "log-follow", checked: true });
+  let install = "";
+  let offset = 0;
+  let busy = false;
   const refresh = async (): Promise<void> => {
-    const text = await ctx.api.text(path`/nodes/${name}/log`).catch(() => "");
-    if (text === pre.textContent) return;
-    pre.textContent = text || "(no install log yet)";
-    if (follow.checked) pre.scrollTop = pre.scrollHeight;
+    if (busy) return;
+    busy = true;
+    try {
+      const response = await ctx.api.raw(`${path`/nodes/${name}/log`}?offset=${offset}`);
+      const id = response.headers.get("x-sysclone-install") ?? "";
+      const chunk = await response.text();
+      if (id !== install) {
+        // Another install than the one shown: its log starts afresh (read again from 0 unless this answer was).
+        install = id;
+        pre.textContent = "";
+        if (offset !== 0) {
+          offset = 0;
+          busy = false;
+          await refresh();
+          return;
+        }
+      }
+      offset = Number(response.headers.get("x-sysclone-log-next") ?? offset + chunk.length);
+      if (chunk !== "") pre.append(chunk);
+      if (follow.checked) pre.scrollTop = pre.scrollHeight;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    } finally {
+      busy = false;
+    }
   };
-  const timer = setInterval(() => { if (installing()) void refresh(); }, 3000);
+  const timer = setInterval(() => { if (installing()) void refresh().catch(() => undefined); }, 3000);
   ctx.onLeave(() => clearInterval(timer));
   const element = h("section", { "aria-labelledby": "log-title" },
     h("h2", { id: "log-title" }, "Install log"),
@@ -85,7 +112,7 @@ export const nodePage: Page = async (ctx, main, _params, name = "") => {
     if (fresh) node = fresh;
     draw();
     void ctx.api.get<{ entries: TimelineEntry[] }>(path`/nodes/${name}/timeline`).then((t) => replace(timelineBox, timelineList(t.entries)), () => undefined);
-    void log.refresh();
+    void log.refresh().catch(() => undefined);
   }, (eventNode) => eventNode === name);
   ctx.onLeave(() => live.stop());
   draw();

@@ -2,36 +2,39 @@
 import { path } from "../api.js";
 import type { Context } from "../context.js";
 import { formatBytes, h, notice, replace } from "../dom.js";
-import type { PlanAnswer, PlanDisk } from "../types.js";
+import type { PlanAnswer, PlanDisk, PlanPartition, PlanSummary } from "../types.js";
 
-type Partition = Record<string, unknown>;
-
-function partitionText(part: Partition): string {
-  const pieces: string[] = [];
-  for (const key of ["num", "dev", "mp", "mountpoint", "fs", "filesystem", "sizeBytes", "size"]) {
-    const value = part[key];
-    if (typeof value === "number") pieces.push(key === "sizeBytes" ? formatBytes(value) : String(value));
-    else if (typeof value === "string" && value !== "") pieces.push(value);
-  }
-  return pieces.length > 0 ? pieces.join(" ") : JSON.stringify(part);
+function partitionText(part: PlanPartition): string {
+  return [part.dev, formatBytes(part.sizeBytes), part.type, part.fs, part.mountpoint].filter((piece) => piece !== "").join(" ");
 }
 
 export function diskLine(disk: PlanDisk): string {
   return `${disk.dev} (${formatBytes(disk.sizeBytes)})`;
 }
 
+/** The disks a reinstall erases: those the plan repartitions, and any a wipe chain names besides. */
+export function wipedDisks(plan: PlanSummary): string[] {
+  const named = plan.disks.filter((disk) => disk.wiped).map(diskLine);
+  const others = plan.wipeDisks.filter((dev) => !plan.disks.some((disk) => disk.dev === dev && disk.wiped));
+  return [...named, ...others];
+}
+
+export function refusalText(answer: PlanAnswer): string {
+  return `${answer.message ?? "no plan"}${answer.code ? ` (${answer.code})` : ""}`;
+}
+
 export function planView(answer: PlanAnswer): HTMLElement {
-  if (!answer.ok) return h("div", { class: "plan refused" }, notice("error", `The plan is refused (${answer.code}): ${answer.message}`));
   const { plan } = answer;
+  if (!answer.ok || !plan) return h("div", { class: "plan refused" }, notice("error", `The install would be refused: ${refusalText(answer)}`, answer.hint));
   return h("div", { class: "plan" },
     h("p", {}, `Image ${plan.osimage} v${plan.version}, transport ${plan.transport}.`),
-    plan.disks.length === 0
+    plan.target === "directory"
       ? h("p", {}, "No disks: this node clones into a directory.")
       : h("ul", { class: "disks", "aria-label": "Disks" }, plan.disks.map((disk) => h("li", {},
         h("strong", {}, diskLine(disk)), disk.wiped ? " — wiped and repartitioned" : " — kept",
-        disk.partitions.length > 0 ? h("ul", {}, disk.partitions.map((p) => h("li", {}, partitionText(p as Partition)))) : null,
+        disk.partitions.length > 0 ? h("ul", {}, disk.partitions.map((p) => h("li", {}, partitionText(p)))) : null,
       ))),
-    h("p", {}, `Postscripts: ${plan.postscripts.length > 0 ? plan.postscripts.join(", ") : "none"}.`),
+    h("p", {}, `Postscripts: ${plan.postscripts.length > 0 ? plan.postscripts.join(", ") : "none"}. Then: ${plan.finalAction}.`),
     plan.warnings.length > 0 ? h("ul", { class: "warnings", "aria-label": "Warnings" }, plan.warnings.map((w) => h("li", {}, w))) : null,
   );
 }
