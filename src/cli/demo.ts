@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startServer } from "../../server/main.js";
 import { captureImage } from "../capture/capture.js";
+import { addDemoViewer } from "../demo/dashboard-user.js";
 import { createDebianGoldenClient, debianGoldenLayout, debianGoldenTarball } from "../demo/debian-golden.js";
 import { createProvisioningNetwork } from "../demo/virtual-nodes.js";
 import { emptyDisk, startVm, type RunningVm } from "../demo/vm.js";
@@ -106,6 +107,8 @@ async function pxeCloneDemoVms(deps: CommandDeps, demoDir: string): Promise<bool
       dhcp: { interface: net.bridge, mode: "full", range: `${subnet}.100,${subnet}.150,255.255.255.0` }, retrySeconds: 5,
       signal: controller.signal, log: () => undefined,
     });
+    const viewer = await addDemoViewer(store);
+    out.line(`demo: the dashboard follows along at ${url}/ while the demo runs${viewer ? ` (user ${viewer.name}, password ${viewer.password}: a viewer for this run only)` : ""}`);
     try {
       for (const target of TARGETS) {
         putNode(store, target.name, { groups: "demo", osimage: IMAGE, mac: target.mac, ip: `${subnet}.${target.host}`, hostname: `${target.name}.demo`, nicmode: "dhcp" });
@@ -136,6 +139,7 @@ async function pxeCloneDemoVms(deps: CommandDeps, demoDir: string): Promise<bool
         : `demo: ${TARGETS.filter((t) => outcome.get(t.name) !== "booted").map((t) => `${t.name} ended ${outcome.get(t.name) ?? "?"}`).join(", ")}; see the consoles in ${demoDir}`);
       return booted.length === TARGETS.length;
     } finally {
+      viewer?.remove();
       await Promise.all(vms.map((vm) => vm.kill()));
       await server.close();
     }

@@ -10,10 +10,11 @@ import { h, notice, replace } from "../dom.js";
 import type { NodesetResult, NodeView } from "../types.js";
 import { loadPlan, refusalText, wipedDisks } from "./plan.js";
 
-async function nodeset(ctx: Context, node: string, destiny: string, status: HTMLElement, done: () => void): Promise<void> {
+/** `force`: an admin overriding protected=yes, having been told so in the confirmation. */
+async function nodeset(ctx: Context, node: string, destiny: string, status: HTMLElement, done: () => void, force = false): Promise<void> {
   replace(status, h("p", { class: "loading" }, "Sending…"));
   try {
-    const { results } = await ctx.api.send<{ results: NodesetResult[] }>("POST", "/nodeset", { noderange: node, destiny });
+    const { results } = await ctx.api.send<{ results: NodesetResult[] }>("POST", "/nodeset", { noderange: node, destiny, ...(force ? { force: true } : {}) });
     const result = results.find((r) => r.node === node) ?? results[0];
     if (result?.ok) replace(status, notice("info", `${node}: next boot set to ${result.destiny}.`));
     else replace(status, notice("error", result ? `${result.code}: ${result.message}` : "the server answered no result"));
@@ -59,7 +60,9 @@ async function reinstall(ctx: Context, node: NodeView, status: HTMLElement, done
       h("p", {}, `The disks to be wiped cannot be named yet. At its next network boot ${node.name} reports its disks, and its install stops before writing anything if the plan is refused.`),
     ];
   }
-  if (await confirmDialog(`Reinstall ${node.name}?`, body, label, { danger: true })) await nodeset(ctx, node.name, destiny, status, done);
+  const guarded = protectedReason(node);
+  if (guarded !== undefined) body.push(h("p", { class: "protected" }, `${node.name} is protected${guarded ? ` (${guarded})` : ""}: as an admin you override that by confirming.`));
+  if (await confirmDialog(`Reinstall ${node.name}?`, body, label, { danger: true })) await nodeset(ctx, node.name, destiny, status, done, guarded !== undefined);
 }
 
 async function cancel(ctx: Context, node: NodeView, status: HTMLElement, done: () => void): Promise<void> {
@@ -87,13 +90,14 @@ export function nodeActions(ctx: Context, node: NodeView, status: HTMLElement, d
     });
     return button;
   };
-  const simple = (title: string, text: string, destiny: string) => async (): Promise<void> => {
-    if (await confirmDialog(title, [h("p", {}, text)], title)) await nodeset(ctx, node.name, destiny, status, done);
+  const simple = (title: string, text: string, destiny: string, force = false) => async (): Promise<void> => {
+    const override = force ? [h("p", { class: "protected" }, `${node.name} is protected: as an admin you override that by confirming.`)] : [];
+    if (await confirmDialog(title, [h("p", {}, text), ...override], title)) await nodeset(ctx, node.name, destiny, status, done, force);
   };
   const installing = node.status.state === "installing";
   if (may(session, "nodeset", node) && !blocked) buttons.push(act("Reinstall", () => reinstall(ctx, node, status, done)));
   if (may(session, "boot", node)) buttons.push(act("Boot from disk", simple("Boot from disk", `${node.name}'s next boot goes to its local disk.`, "boot")));
-  if (may(session, "nodeset", node) && !blocked) buttons.push(act("Shell", simple("Maintenance shell", `${node.name}'s next network boot starts the install system's shell; nothing is written to its disks.`, "shell")));
+  if (may(session, "nodeset", node) && !blocked) buttons.push(act("Shell", simple("Maintenance shell", `${node.name}'s next network boot starts the install system's shell; nothing is written to its disks.`, "shell", guarded !== undefined)));
   if (may(session, "cancel", node) && installing) buttons.push(act("Cancel install", () => cancel(ctx, node, status, done)));
   if (guarded !== undefined && may(session, "nodeset", node)) buttons.push(h("p", { class: "protected" }, `Protected${guarded ? `: ${guarded}` : ""}${blocked ? " (only an admin may reinstall it)" : ""}`));
   return buttons;
