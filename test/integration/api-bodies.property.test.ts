@@ -92,7 +92,7 @@ describe("API bodies: accepted or a typed 4xx, never a 500; refusals change noth
     const query = fc.dictionary(fc.constantFrom("noderange", "state", "group", "q", "after", "node", "kind", "limit", "from", "to", "offset", "actor", "x"), value, { maxKeys: 4 });
     const path = fc.constantFrom("/api/v1/nodes", "/api/v1/events", "/api/v1/audit", "/api/v1/osimages/img/diff", "/api/v1/nodes/n01/log", "/api/v1/nodes/n01/plan", "/api/v1/groups");
     await fc.assert(
-      fc.asyncProperty(path, query, fc.constantFrom("admin", "opOut", "viewer") as fc.Arbitrary<"admin" | "opOut" | "viewer">, async (url, params, role) => {
+      fc.asyncProperty(path, query, fc.constantFrom<"admin" | "opOut" | "viewer">("admin", "opOut", "viewer"), async (url, params, role) => {
         const response = await fixture.app.inject({ method: "GET", url: `${url}?${new URLSearchParams(params).toString()}`, headers: bearer(fixture.tokens[role]) });
         expect(response.statusCode, response.body).toBeLessThan(500);
         if (response.statusCode >= 400) checkAnswer(response.statusCode, response.body);
