@@ -2,6 +2,7 @@
 import { ApiError, createApi } from "./api.js";
 import type { Context, Page } from "./context.js";
 import { h, notice, replace } from "./dom.js";
+import { showAlerts } from "./alerts.js";
 import { openLive, type Live } from "./live.js";
 import { loginPage } from "./pages/login.js";
 import { fleetPage } from "./pages/fleet.js";
@@ -21,17 +22,22 @@ async function start(): Promise<void> {
   const header = document.getElementById("top");
   const main = document.getElementById("main");
   const announcer = document.getElementById("announce");
-  if (!header || !main || !announcer) return;
+  const alerts = document.getElementById("alerts");
+  if (!header || !main || !announcer || !alerts) return;
+  let hideAlerts = (): void => undefined;
   let session: Session | undefined;
   let live: Live | undefined;
   let cleanups: (() => void)[] = [];
   let shown = 0;
-  const api = createApi(() => {
+  /** Back to the login page: the stream closed, the alerts gone. */
+  const endSession = (): void => {
     session = undefined;
     live?.close();
     live = undefined;
+    hideAlerts();
     void render();
-  });
+  };
+  const api = createApi(endSession);
   const title = (text: string): void => {
     document.title = `${text} · sysclone`;
     announcer.textContent = text;
@@ -42,7 +48,7 @@ async function start(): Promise<void> {
       current && h("nav", { "aria-label": "Main" }, h("a", { href: "#/" }, "Fleet"), h("a", { href: "#/images" }, "Images"), h("a", { href: "#/discovered" }, "Discovered")),
       current && h("span", { class: `live ${state}`, title: "event stream" }, state === "live" ? "● live" : state ? `○ ${state}` : ""),
       current && h("span", { class: "who" }, `${current.user} (${current.role}${current.groups.length > 0 ? `: ${current.groups.join(", ")}` : ""})`),
-      current && h("button", { type: "button", onclick: () => void api.logout().then(() => { session = undefined; live?.close(); live = undefined; void render(); }) }, "Log out"),
+      current && h("button", { type: "button", onclick: () => void api.logout().then(endSession) }, "Log out"),
     );
   };
   const render = async (): Promise<void> => {
@@ -63,6 +69,8 @@ async function start(): Promise<void> {
       live = openLive();
       const current = session;
       live.onState((state) => renderHeader(current, state));
+      hideAlerts();
+      hideAlerts = showAlerts(alerts, live);
       renderHeader(current, "connecting");
     }
     const { route, params } = parseHash(location.hash);
