@@ -11,22 +11,22 @@ describe("diffManifests", () => {
     expect(diffManifests(from, to)).toEqual({ added: ["/etc/c", "/new"], changed: ["/etc/a", "/etc/b"], removed: ["/gone"] });
   });
 
-  it.each([
-    ["content", { sha256: "c".repeat(64) }],
-    ["size", { size: 2 }],
-    ["owner", { uid: 1000 }],
-    ["group", { gid: 5 }],
-    ["mode", { mode: "0755" }],
-    ["type", { type: "l" as const, target: "/x", sha256: undefined }],
-    ["link target", { type: "l" as const, target: "/y" }],
-    ["device", { type: "c" as const, rdev: 7 }],
-  ])("a change of %s is a change", (_what, change) => {
-    const before = change.type === "l" && change.target === "/y" ? file("/p", { type: "l", target: "/x" }) : file("/p");
-    expect(diffManifests([before], [file("/p", change)]).changed).toEqual(["/p"]);
+  const link = (target: string): ManifestEntry => ({ path: "/p", type: "l", mode: "0777", uid: 0, gid: 0, size: 0, target });
+  it.each<[string, ManifestEntry, ManifestEntry]>([
+    ["content", file("/p"), file("/p", { sha256: "c".repeat(64) })],
+    ["size", file("/p"), file("/p", { size: 2 })],
+    ["owner", file("/p"), file("/p", { uid: 1000 })],
+    ["group", file("/p"), file("/p", { gid: 5 })],
+    ["mode", file("/p"), file("/p", { mode: "0755" })],
+    ["type", file("/p"), link("/x")],
+    ["link target", link("/x"), link("/y")],
+    ["device", { path: "/p", type: "c", mode: "0600", uid: 0, gid: 0, size: 0, rdev: 1 }, { path: "/p", type: "c", mode: "0600", uid: 0, gid: 0, size: 0, rdev: 7 }],
+  ])("a change of %s is a change", (_what, before, after) => {
+    expect(diffManifests([before], [after]).changed).toEqual(["/p"]);
   });
 
   it("identical manifests differ in nothing", () => {
-    const entries = [file("/a"), file("/b", { type: "d", size: 0, sha256: undefined })];
+    const entries: ManifestEntry[] = [file("/a"), { path: "/b", type: "d", mode: "0755", uid: 0, gid: 0, size: 0 }];
     expect(diffManifests(entries, [...entries].reverse())).toEqual({ added: [], changed: [], removed: [] });
   });
 });
