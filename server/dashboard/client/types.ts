@@ -73,10 +73,11 @@ export interface ApiEvent {
   id: number;
   at: string;
   kind: string;
-  node?: string | null;
-  osimage?: string | null;
+  /** "" when the event is about no node. */
+  node: string;
+  osimage: string;
   message: string;
-  data?: unknown;
+  data: Record<string, unknown>;
 }
 
 export interface ImageVersion {
