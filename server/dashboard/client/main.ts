@@ -45,7 +45,7 @@ async function start(): Promise<void> {
   const renderHeader = (current: Session | undefined, state = ""): void => {
     replace(header,
       h("a", { href: "#/", class: "brand" }, "sysclone"),
-      current && h("nav", { "aria-label": "Main" }, h("a", { href: "#/" }, "Fleet"), h("a", { href: "#/images" }, "Images"), h("a", { href: "#/discovered" }, "Discovered")),
+      current && h("nav", { "aria-label": "Main" }, h("a", { href: "#/" }, "Fleet"), h("a", { href: "#/images" }, "Images"), h("a", { href: "#/discovered" }, "Discovered"), h("a", { href: "/api/v1/docs" }, "API")),
       current && h("span", { class: `live ${state}`, title: "event stream" }, state === "live" ? "● live" : state ? `○ ${state}` : ""),
       current && h("span", { class: "who" }, `${current.user} (${current.role}${current.groups.length > 0 ? `: ${current.groups.join(", ")}` : ""})`),
       current && h("button", { type: "button", onclick: () => void api.logout().then(endSession) }, "Log out"),
