@@ -7,7 +7,7 @@ import { errors, NAME_PATTERN } from "./schemas.js";
 
 const state = { type: ["object", "null"], additionalProperties: { type: "string" } } as const;
 
-const auditBody = {
+export const auditBody = {
   type: "object",
   properties: {
     entries: {

@@ -8,7 +8,7 @@ import { principalOf, type ApiContext } from "./context.js";
 import { requireAction } from "./guard.js";
 import { errors } from "./schemas.js";
 
-const eventSchema = {
+export const eventSchema = {
   type: "object",
   properties: {
     id: { type: "integer" },

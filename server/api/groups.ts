@@ -7,7 +7,7 @@ import { actorOf, principalOf, type ApiContext } from "./context.js";
 import { requireAction } from "./guard.js";
 import { attributesBody, attributesSchema, createBody, errors, nameParams, okBody } from "./schemas.js";
 
-const groupSchema = {
+export const groupSchema = {
   type: "object",
   properties: {
     name: { type: "string" },

@@ -23,7 +23,7 @@ const listQuery = {
   additionalProperties: false,
 } as const;
 
-const planBody = {
+export const planBody = {
   type: "object",
   properties: {
     ok: { type: "boolean" },
@@ -81,7 +81,7 @@ const logQuery = {
   additionalProperties: false,
 } as const;
 
-const timelineBody = {
+export const timelineBody = {
   type: "object",
   properties: {
     entries: {

@@ -10,7 +10,7 @@ import { actorOf, principalOf, type ApiContext } from "./context.js";
 import { requireAction } from "./guard.js";
 import { errors } from "./schemas.js";
 
-const nodesetBody = {
+export const nodesetBody = {
   type: "object",
   properties: {
     noderange: { type: "string", maxLength: 4096, description: "an xCAT noderange, among the nodes the caller sees" },
@@ -22,7 +22,7 @@ const nodesetBody = {
   additionalProperties: false,
 } as const;
 
-const nodesetAnswer = {
+export const nodesetAnswer = {
   type: "object",
   properties: {
     results: {

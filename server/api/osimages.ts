@@ -5,14 +5,14 @@ import { actorOf, type ApiContext } from "./context.js";
 import { requireAction } from "./guard.js";
 import { attributesBody, attributesSchema, createBody, errors, nameParams, okBody } from "./schemas.js";
 
-const osimageSchema = {
+export const osimageSchema = {
   type: "object",
   properties: { name: { type: "string" }, attributes: attributesSchema },
   required: ["name", "attributes"],
   additionalProperties: false,
 } as const;
 
-const versionsBody = {
+export const versionsBody = {
   type: "object",
   properties: {
     versions: {
@@ -36,7 +36,7 @@ const paths = { type: "array", items: { type: "string" } } as const;
 const count = { type: "integer" } as const;
 
 const diffQuery = { type: "object", properties: { from: version, to: version }, required: ["from", "to"], additionalProperties: false } as const;
-const diffBody = {
+export const diffBody = {
   type: "object",
   properties: {
     added: paths, changed: paths, removed: paths,
@@ -48,7 +48,7 @@ const diffBody = {
 } as const;
 
 const currentBody = { type: "object", properties: { version }, required: ["version"], additionalProperties: false } as const;
-const currentAnswer = { type: "object", properties: { previous: { type: ["integer", "null"] }, current: version }, required: ["previous", "current"], additionalProperties: false } as const;
+export const currentAnswer = { type: "object", properties: { previous: { type: ["integer", "null"] }, current: version }, required: ["previous", "current"], additionalProperties: false } as const;
 
 const tags = ["osimages"];
 

@@ -7,7 +7,7 @@ import { actorOf, type ApiContext } from "./context.js";
 import { requireAction } from "./guard.js";
 import { errors } from "./schemas.js";
 
-const userSchema = {
+export const userSchema = {
   type: "object",
   properties: {
     name: { type: "string" },
@@ -20,7 +20,7 @@ const userSchema = {
   additionalProperties: false,
 } as const;
 
-const issuedSchema = {
+export const issuedSchema = {
   type: "object",
   properties: {
     id: { type: "integer" },
@@ -32,7 +32,7 @@ const issuedSchema = {
   additionalProperties: false,
 } as const;
 
-const tokenSchema = {
+export const tokenSchema = {
   type: "object",
   properties: {
     id: { type: "integer" },
