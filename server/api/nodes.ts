@@ -2,6 +2,7 @@ import { open } from "node:fs/promises";
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
 import { isSyscloneError, SyscloneError } from "../../src/errors/errors.js";
 import { installLogFile } from "../../src/install/service.js";
+import { assignDiscovered } from "../../src/nodes/assign.js";
 import { cancelInstall } from "../../src/nodes/cancel.js";
 import { nodeTimeline } from "../../src/nodes/timeline.js";
 import { listNodeViews, nodeView } from "../../src/nodes/view.js";
@@ -10,7 +11,7 @@ import { dryRunPlan } from "../../src/plan/dry-run.js";
 import { summarisePlan } from "../../src/plan/summary.js";
 import { actorOf, principalOf, type ApiContext } from "./context.js";
 import { requireAction, requireNodeAction, requireVisibleNode } from "./guard.js";
-import { attributesBody, createBody, errors, nameParams, nodeSchema, okBody } from "./schemas.js";
+import { attributesBody, createBody, errors, NAME_PATTERN, nameParams, nodeSchema, okBody } from "./schemas.js";
 
 const listQuery = {
   type: "object",
@@ -98,6 +99,13 @@ export const timelineBody = {
   additionalProperties: false,
 } as const;
 
+const assignBody = {
+  type: "object",
+  properties: { discovered: { type: "string", pattern: NAME_PATTERN, description: "the discovered record (discovered-<mac>) that is this node" } },
+  required: ["discovered"],
+  additionalProperties: false,
+} as const;
+
 /** A log answer holds at most this much; the caller follows with ?offset=. */
 const MAX_LOG_ANSWER = 1024 * 1024;
 
@@ -147,6 +155,14 @@ export const nodeRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { ctx: ApiC
     requireAction(request, "define");
     await removeObject(objects, actorOf(request), "node", request.params.name);
     return { ok: true };
+  });
+
+  app.post("/nodes/:name/assign", {
+    schema: { summary: "A discovered machine is this node (admin): the node takes its MAC (and UUID, serial where it has none), the record goes; one step", tags, params: nameParams, body: assignBody, response: { 200: nodeSchema, ...errors } },
+  }, async (request) => {
+    requireAction(request, "define");
+    await assignDiscovered(objects, actorOf(request), request.params.name, request.body.discovered);
+    return viewOf(request.params.name);
   });
 
   app.get("/nodes/:name/plan", {

@@ -57,7 +57,8 @@ const inventory = { disks: [{ name: "vda", sizeBytes: 8 * 1024 ** 3 }], nics: [{
 
 /**
  * A store and a server for API tests: nodes n01 n02 (rack1), n03 n04 (rack2), db01 (rack1,
- * protected), b001…b060 (group big, in rack1), osimage img; n01 has a live install with an
+ * protected), b001…b060 (group big, in rack1), a discovered machine discovered-525400000099 (in no
+ * group), osimage img; n01 has a live install with an
  * inventory and a log. `file`: a database file (another connection can write to it) instead of memory.
  */
 export async function apiFixture(options: { file?: boolean; passwords?: boolean } = {}): Promise<ApiFixture> {
@@ -75,6 +76,7 @@ export async function apiFixture(options: { file?: boolean; passwords?: boolean 
   node("n04", "rack2");
   node("db01", "rack1", { protected: "yes", protectreason: "production database" });
   for (let i = 1; i <= 60; i++) node(`b${String(i).padStart(3, "0")}`, "big,rack1");
+  store.createObject("node", "discovered-525400000099", { ...defaults("node"), mac: "52:54:00:00:00:99", uuid: "4c4c4544-0000-1000-8000-000000000099", state: "discovered" });
   await writeImage(home, store);
   issueInstallToken(store, "n01", "10.0.0.21");
   const install = store.installs.latest("n01");

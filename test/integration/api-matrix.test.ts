@@ -34,6 +34,7 @@ const rows: Row[] = [
   { method: "GET", url: "/api/v1/nodes/n01", expect: readN01 },
   { method: "PATCH", url: "/api/v1/nodes/n01", body: { attributes: { ip: "10.0.0.9" } }, expect: adminOnly(200) },
   { method: "DELETE", url: "/api/v1/nodes/n02", expect: adminOnly(200) },
+  { method: "POST", url: "/api/v1/nodes/n02/assign", body: { discovered: "discovered-525400000099" }, expect: adminOnly(200) },
   { method: "GET", url: "/api/v1/nodes/n01/plan", expect: operateN01 },
   { method: "GET", url: "/api/v1/nodes/n01/log", expect: readN01 },
   { method: "GET", url: "/api/v1/nodes/n01/timeline", expect: readN01 },
@@ -310,8 +311,8 @@ describe("what each role sees", () => {
     const f = fixture;
     await f.app.inject({ method: "POST", url: "/api/v1/nodeset", headers: bearer(f.tokens.admin), payload: { noderange: "n01,n03", destiny: "boot" } });
     const names = async (role: RoleName) => (await get<{ nodes: { name: string }[] }>(f, role, "/api/v1/nodes")).nodes.map((node) => node.name);
-    expect(await names("admin")).toHaveLength(65);
-    expect(await names("viewer")).toHaveLength(65);
+    expect(await names("admin")).toHaveLength(66);
+    expect(await names("viewer")).toHaveLength(66);
     expect(await names("opOut")).toEqual(["n03", "n04"]);
     expect(await names("opIn")).toHaveLength(63);
     expect((await get<{ groups: { name: string; members: string[] }[] }>(f, "opOut", "/api/v1/groups")).groups).toEqual([{ name: "rack2", attributes: expect.any(Object) as unknown, members: ["n03", "n04"], defined: true }]);
@@ -355,6 +356,24 @@ describe("what each role sees", () => {
     const timeline = await get<{ entries: { source: string; kind: string; actor?: string; message: string }[] }>(f, "viewer", "/api/v1/nodes/n01/timeline");
     expect(timeline.entries.map((entry) => `${entry.source} ${entry.kind}`)).toEqual(["event token", "event progress", "audit chdef"]);
     expect(timeline.entries.at(-1)).toMatchObject({ actor: "alice", message: expect.stringContaining('ip: "" → "10.0.0.9"') as unknown });
+  });
+
+  it("a discovered machine is assigned to a node in one step", async () => {
+    fixture = await apiFixture();
+    const f = fixture;
+    const assign = (node: string, discovered: string) => f.app.inject({ method: "POST", url: `/api/v1/nodes/${node}/assign`, headers: bearer(f.tokens.admin), payload: { discovered } });
+    const done = await assign("n02", "discovered-525400000099");
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json<{ attributes: Record<string, string> }>().attributes).toMatchObject({ mac: "52:54:00:00:00:99", uuid: "4c4c4544-0000-1000-8000-000000000099", groups: "rack1" });
+    expect(f.store.getObject("node", "discovered-525400000099")).toBeUndefined();
+    expect(f.store.audit.list().slice(-2).map((record) => `${record.action} ${record.name} ${record.after === null ? "removed" : "changed"}`)).toEqual(["assign discovered-525400000099 removed", "assign n02 changed"]);
+    expect(f.store.events({ limit: 1 })[0]).toMatchObject({ kind: "discovered-assigned", node: "n02" });
+    const before = storeSnapshot(f.store);
+    for (const [node, discovered, code] of [["n03", "discovered-525400000099", "UNKNOWN_OBJECT"], ["n03", "n04", "UNKNOWN_OBJECT"], ["nosuch", "n04", "UNKNOWN_OBJECT"]] as const) {
+      const refused = await assign(node, discovered);
+      expect(refused.json<{ code: string }>().code).toBe(code);
+    }
+    expect(storeSnapshot(f.store)).toBe(before);
   });
 
   it("images: versions, diff, rollback", async () => {
