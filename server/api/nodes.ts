@@ -174,8 +174,9 @@ export const nodeRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { ctx: ApiC
       const plan = await dryRunPlan({ store, repository: ctx.deps.repository, overridesDir: ctx.deps.home.overrides }, name);
       return { ok: true, plan: summarisePlan(plan) };
     } catch (error) {
-      // The planner's refusal is the answer: what the node's install would be told.
-      if (isSyscloneError(error) && error.code !== "UNKNOWN_OBJECT") return { ok: false, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+      // The node is known and visible (checked above): any refusal now (no osimage, no inventory, a disk too small) is
+      // the answer, what the node's install would be told.
+      if (isSyscloneError(error)) return { ok: false, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
       throw error;
     }
   });

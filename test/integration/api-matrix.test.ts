@@ -356,6 +356,9 @@ describe("what each role sees", () => {
     const timeline = await get<{ entries: { source: string; kind: string; actor?: string; message: string }[] }>(f, "viewer", "/api/v1/nodes/n01/timeline");
     expect(timeline.entries.map((entry) => `${entry.source} ${entry.kind}`)).toEqual(["event token", "event progress", "audit chdef"]);
     expect(timeline.entries.at(-1)).toMatchObject({ actor: "alice", message: expect.stringContaining('ip: "" → "10.0.0.9"') as unknown });
+    // A node the caller sees but that cannot be planned (no osimage) is a refusal in the answer, not a 404.
+    await f.app.inject({ method: "PATCH", url: "/api/v1/nodes/n01", headers: bearer(f.tokens.admin), payload: { attributes: { osimage: "" } } });
+    expect(await get(f, "opIn", "/api/v1/nodes/n01/plan")).toMatchObject({ ok: false, code: "UNKNOWN_OBJECT", message: "node n01 has no osimage" });
   });
 
   it("a discovered machine is assigned to a node in one step", async () => {
