@@ -16,6 +16,17 @@ export default defineConfig({
       },
       {
         test: {
+          // A real browser (Debian's chromium via playwright-core) against a real server; netns like integration.
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          poolOptions: { forks: { singleFork: true } },
+          pool: "forks",
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 900_000,

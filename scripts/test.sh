@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up, lint, type-check, unit, integration and end-to-end tiers.
+# The whole test suite: set-up, lint, type-check, unit, integration, browser and end-to-end tiers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -7,7 +7,7 @@ npm run --silent lint
 npm run --silent typecheck
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
-for tier in unit integration e2e; do
+for tier in unit integration browser e2e; do
   npx vitest run --project "$tier" --reporter=default --reporter=json --outputFile.json="$results/$tier.json"
 done
 # shellcheck disable=SC2016 # the $ belongs to JavaScript

@@ -46,8 +46,14 @@ function diffForm(ctx: Context, name: string, versions: readonly ImageVersion[])
   from.value = String(numbers.at(-2) ?? numbers[0] ?? "");
   to.value = String(numbers.at(-1) ?? "");
   const out = h("div", { class: "diff", "aria-live": "polite" });
-  const list = (title: string, paths: readonly string[]): HTMLElement =>
-    h("details", { open: paths.length > 0 && paths.length <= 200 }, h("summary", {}, `${title}: ${paths.length}`), h("ul", {}, paths.slice(0, 2000).map((p) => h("li", {}, h("code", {}, p)))));
+  /** Long lists are drawn closed and at most SHOWN paths each; the totals are the API's, also when it truncated the lists. */
+  const SHOWN = 2000;
+  const list = (title: string, paths: readonly string[], total: number): HTMLElement =>
+    h("details", { open: paths.length > 0 && paths.length <= 200 },
+      h("summary", {}, `${title}: ${total}`),
+      h("ul", {}, paths.slice(0, SHOWN).map((p) => h("li", {}, h("code", {}, p)))),
+      total > Math.min(paths.length, SHOWN) ? h("p", { class: "count" }, `the first ${Math.min(paths.length, SHOWN)} of ${total} shown`) : null,
+    );
   const form = h("form", { class: "diff-form", "aria-label": "Compare versions" },
     h("label", { for: "diff-from" }, "From"), from, h("label", { for: "diff-to" }, "to"), to, h("button", { type: "submit" }, "Compare"),
   );
@@ -55,7 +61,7 @@ function diffForm(ctx: Context, name: string, versions: readonly ImageVersion[])
     event.preventDefault();
     replace(out, h("p", { class: "loading" }, "Comparing…"));
     ctx.api.get<ImageDiff>(`${path`/osimages/${name}/diff`}?from=${from.value}&to=${to.value}`).then(
-      (diff) => replace(out, list("Added", diff.added), list("Changed", diff.changed), list("Removed", diff.removed)),
+      (diff) => replace(out, list("Added", diff.added, diff.totals.added), list("Changed", diff.changed, diff.totals.changed), list("Removed", diff.removed, diff.totals.removed)),
       (error: unknown) => replace(out, notice("error", error instanceof Error ? error.message : String(error))),
     );
   });

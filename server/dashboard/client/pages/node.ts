@@ -32,7 +32,7 @@ function timelineList(entries: readonly TimelineEntry[]): HTMLElement {
  * events and every few seconds while it installs; keeps to the end unless "follow" is unticked.
  */
 function logSection(ctx: Context, name: string, installing: () => boolean): { element: HTMLElement; refresh: () => Promise<void> } {
-  const pre = h("pre", { class: "log", tabindex: 0, "aria-label": `Install log of ${name}` }, "(no install log yet)");
+  const pre = h("pre", { class: "log", tabindex: 0, "aria-label": `Install log of ${name}` });
   const follow = h("input", { type: "checkbox", id: "log-follow", checked: true });
   let install = "";
   let offset = 0;
@@ -74,6 +74,18 @@ function logSection(ctx: Context, name: string, installing: () => boolean): { el
   return { element, refresh };
 }
 
+/** "phase pull [bar] 42 % · image img v3 · next boot: install · booted …", leaving out what is empty. */
+function summary(node: NodeView): (Node | string)[] {
+  const { phase, destiny, bootedAt, pinnedVersion } = node.status;
+  const parts: (Node | string)[][] = [];
+  const bar = progressBar(node);
+  if (phase || bar) parts.push([phase ? `phase ${phase} ` : "", bar]);
+  if (imageLabel(node)) parts.push([`image ${imageLabel(node)}${pinnedVersion !== null ? ` (pinned to v${pinnedVersion})` : ""}`]);
+  if (destiny) parts.push([`next boot: ${destiny}`]);
+  if (bootedAt) parts.push([`booted ${formatTime(bootedAt)}`]);
+  return parts.flatMap((part, i) => (i === 0 ? part : [" · ", ...part]));
+}
+
 export const nodePage: Page = async (ctx, main, _params, name = "") => {
   ctx.title(name);
   const [first, timeline] = await Promise.all([
@@ -90,11 +102,7 @@ export const nodePage: Page = async (ctx, main, _params, name = "") => {
   const draw = (): void => {
     replace(head,
       h("h1", {}, node.name, " ", stateBadge(node)),
-      h("p", { class: "summary" },
-        node.status.phase ? `phase ${node.status.phase} ` : "", progressBar(node), " ",
-        imageLabel(node) ? `image ${imageLabel(node)}` : "", node.status.destiny ? ` · next boot: ${node.status.destiny}` : "",
-        node.status.bootedAt ? ` · booted ${formatTime(node.status.bootedAt)}` : "",
-      ),
+      h("p", { class: "summary" }, summary(node)),
       node.status.lastError ? notice("error", node.status.lastError) : null,
     );
     replace(actions, nodeActions(ctx, node, status, () => void refreshAll()));
