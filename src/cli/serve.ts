@@ -65,6 +65,7 @@ export const serve: Command = {
       log: (line) => deps.out.line(line),
     });
     deps.out.line(`serving ${url} (install API) and rsync on port ${stringValue(args, "rsync-port") ?? 8873}${dhcpInterface ? `, ${proxySubnet !== undefined ? "proxy-DHCP" : "DHCP"} and TFTP on ${dhcpInterface}` : ""}; stop with Ctrl-C`);
+    deps.out.line(`dashboard at ${url}/, management API at ${url}/api/v1 (docs: ${url}/api/v1/docs)`);
     if (!deps.signal.aborted) await new Promise((resolve) => deps.signal.addEventListener("abort", resolve, { once: true }));
     await server.close();
     deps.out.line("stopped");
