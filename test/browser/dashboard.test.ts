@@ -99,11 +99,14 @@ describe("the dashboard in a real browser", () => {
     // Every state and progress value the row shows from now on, without reloading the page.
     await page.evaluate(() => {
       const seen: string[] = [];
-      Object.assign(window, { seenStates: seen, sameDocument: true });
+      const percents: number[] = [];
+      Object.assign(window, { seenStates: seen, seenPercents: percents, sameDocument: true });
       const record = (): void => {
         const row = document.querySelector('tr[data-node="vn01"]');
         const state = row?.querySelector("[data-state]")?.getAttribute("data-state") ?? "";
         if (state !== "" && seen.at(-1) !== state) seen.push(state);
+        const percent = row?.querySelector("progress")?.getAttribute("value");
+        if (percent && percents.at(-1) !== Number(percent)) percents.push(Number(percent));
       };
       new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
@@ -120,6 +123,10 @@ describe("the dashboard in a real browser", () => {
     const seen = await page.evaluate(() => (window as unknown as { seenStates: string[]; sameDocument?: boolean }).seenStates);
     expect(seen).toContain("installing");
     expect(seen.at(-1)).toBe("installed");
+    // The bar moved through the install (at least the postscripts' 94 % while settle sleeps) to 100.
+    const percents = await page.evaluate(() => (window as unknown as { seenPercents: number[] }).seenPercents);
+    expect(percents.some((p) => p > 0 && p < 100), percents.join(",")).toBe(true);
+    expect(percents.at(-1)).toBe(100);
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     expect(await page.locator('tr[data-node="vn01"] progress').getAttribute("value")).toBe("100");
     expect(await page.getByRole("list", { name: "Nodes by state" }).textContent()).toContain("1 installed");
