@@ -224,7 +224,23 @@ describe("the dashboard in a real browser", () => {
   it("shows a viewer every node and no buttons", async () => {
     await logOut();
     await logIn("watcher");
-    await expect.poll(() => page.locator("table.nodes tbody tr").count(), { timeout: 10_000 }).toBe(4);
+    const rows = () => page.locator("table.nodes tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-node")));
+    await expect.poll(rows, { timeout: 10_000 }).toEqual(["golden01", "prod01", "vn01", "vn02"]);
+    // Filters: by state, by group, by text (any attribute), and the overview's counts as links.
+    await page.getByLabel("State", { exact: true }).selectOption("installed");
+    expect(await rows()).toEqual(["vn01"]);
+    await page.getByLabel("State", { exact: true }).selectOption("");
+    await page.getByLabel("Group", { exact: true }).selectOption("lab");
+    expect(await rows()).toEqual(["vn01", "vn02"]);
+    await page.getByLabel("Search", { exact: true }).fill("52:54:00:77");
+    expect(await rows()).toEqual([]);
+    await page.getByLabel("Group", { exact: true }).selectOption("");
+    expect(await rows()).toEqual(["prod01"]);
+    expect(page.url()).toContain("q=52%3A54%3A00%3A77");
+    await page.getByLabel("Search", { exact: true }).fill("");
+    await page.getByRole("list", { name: "Nodes by state" }).getByRole("link", { name: /ready/ }).click();
+    await expect.poll(rows, { timeout: 10_000 }).toEqual(["vn02"]);
+    await shot(page, "fleet-viewer-filtered");
     await page.goto(`${server.url}/#/nodes/prod01`);
     await page.getByRole("heading", { level: 1, name: /prod01/ }).waitFor();
     expect(await page.locator("main button").count()).toBe(0);
