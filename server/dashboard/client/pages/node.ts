@@ -21,7 +21,7 @@ function timelineList(entries: readonly TimelineEntry[]): HTMLElement {
     [...entries].reverse().map((entry) => h("li", { class: `from-${entry.source}` },
       h("time", { datetime: entry.at }, formatTime(entry.at)), " ",
       h("span", { class: "kind" }, entry.kind), " ",
-      entry.actor ? h("span", { class: "actor" }, `${entry.actor}: `) : null,
+      entry.actor && !entry.message.includes(` by ${entry.actor} `) ? h("span", { class: "actor" }, `${entry.actor}: `) : null,
       entry.message,
     )),
   );
