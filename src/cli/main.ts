@@ -107,6 +107,11 @@ export async function main(invokedAs: string, argv: readonly string[]): Promise<
 }
 
 export function runMain(invokedAs: string): void {
+  // A reader that stops early (`nodels all | head -1`) closes the pipe: like any Unix tool, stop quietly.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   main(invokedAs, process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

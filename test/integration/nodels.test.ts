@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../src/exec/runner.js";
 import { cliOk, projectRoot, runCli } from "../helpers/cli.js";
 
 let home: string;
@@ -84,5 +85,15 @@ describe("nodels against the real store", () => {
     } finally {
       await rm(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe("output into a pipe that closes early", () => {
+  it("nodels | head -1 ends quietly with status 0, as a Unix tool does", async () => {
+    await cliOk(home, "mkdef", "-t", "node", "pipe[001-400]");
+    const script = `"$0" "$1" 'pipe[001-400]' | head -1; echo "status=\${PIPESTATUS[0]}"`;
+    const result = await run("bash", ["-c", script, process.execPath, path.join(projectRoot, "bin", "nodels.js")], { env: { ...(process.env as Record<string, string>), SYSCLONE_HOME: home } });
+    expect(result.stdoutTail).toBe("pipe001\nstatus=0\n");
+    expect(result.stderrTail).toBe("");
   });
 });
