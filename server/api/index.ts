@@ -3,6 +3,7 @@ import type { InstallDeps } from "../../src/install/service.js";
 import { auditRoutes } from "./audit.js";
 import { apiErrorHandler, authenticateRequest } from "./auth.js";
 import { apiContext, type ApiOptions } from "./context.js";
+import { definitionRoutes } from "./definitions.js";
 import { eventRoutes } from "./events.js";
 import { groupRoutes } from "./groups.js";
 import { nodeRoutes } from "./nodes.js";
@@ -51,6 +52,7 @@ export const apiRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Inst
   await app.register(eventRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
   await app.register(userRoutes, { ctx });
+  await app.register(definitionRoutes, { ctx });
 
   let document: Record<string, unknown> | undefined;
   const documentOf = () => (document ??= openApiDocument(routes, API_VERSION));

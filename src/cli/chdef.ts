@@ -1,11 +1,11 @@
-import { localRoot } from "../audit/record.js";
 import { SyscloneError } from "../errors/errors.js";
-import { changeObjects, checkRenameNames, describeChange, renameNodeObject } from "../objects/change.js";
+import { checkRenameNames, describeChange } from "../objects/change.js";
 import type { Definition } from "../objects/define.js";
+import { expandObjectNames } from "../objects/expand.js";
 import { parseAssignments } from "../objects/schema.js";
-import { storeNoderangeContext } from "../store/noderange-context.js";
 import { stringValue, type Command, type CommandDeps, type ParsedArgs } from "./command.js";
-import { expandNames, objectOptions, objectTypeOf, refuseArgumentsWithStanza, splitTargetsAndAssignments, stanzaDefinitions, targetsOf } from "./objects.js";
+import { backendOf } from "./local-backend.js";
+import { objectOptions, objectTypeOf, refuseArgumentsWithStanza, splitTargetsAndAssignments, stanzaDefinitions, targetsOf } from "./objects.js";
 
 export const chdef: Command = {
   name: "chdef",
@@ -19,27 +19,25 @@ export const chdef: Command = {
     newname: { type: "string", short: "n" },
   },
   examples: ["chdef -t node -o node1 -n node2   (rename)", "chdef node07 mac=52:54:00:12:34:56", "chdef -p compute postscripts=update_network", "chdef -p -t group -o rack1 members=node05", "chdef golden01 hostkey="],
+  remote: true,
   async run(args, deps) {
     if (stringValue(args, "newname") !== undefined) return rename(args, deps);
-    const store = deps.store();
+    const backend = backendOf(deps);
     if (args.values["plus"] && args.values["minus"]) throw new SyscloneError("USAGE", "chdef takes -p (add to lists) or -m (remove from lists), not both", { hint: `usage: ${chdef.usage}` });
     const mode = args.values["plus"] ? "add" : args.values["minus"] ? "remove" : "set";
-    const context = storeNoderangeContext(store);
+    const context = (await backend.fleet(["node", "group"])).noderange;
     let definitions: Definition[];
     if (args.values["stanza"]) {
       refuseArgumentsWithStanza("chdef", args);
-      definitions = stanzaDefinitions(await deps.stdin(), store, context);
+      definitions = stanzaDefinitions(await deps.stdin(), undefined, context);
     } else {
       const { targets, assignments } = splitTargetsAndAssignments(args.positionals);
       const named = targetsOf(args, targets);
       if (named.length === 0 || assignments.length === 0) throw new SyscloneError("USAGE", "chdef needs names and attr=value pairs", { hint: `usage: ${chdef.usage}` });
       const type = objectTypeOf(args);
-      definitions = [{ type, names: expandNames(type, named, store, context), attributes: parseAssignments(assignments) }];
+      definitions = [{ type, names: expandObjectNames(type, named, context), attributes: parseAssignments(assignments) }];
     }
-    const result = await changeObjects(
-      { store, clusterXml: deps.home.clusterXml, actor: localRoot },
-      { definitions, mode, fromStanza: args.values["stanza"] === true, expandMembers: (members) => expandNames("node", [members], store) },
-    );
+    const result = await backend.changeObjects({ definitions, mode, fromStanza: args.values["stanza"] === true });
     if (deps.out.json) deps.out.data({ changed: result.created.length + result.changed.length, created: result.created });
     else deps.out.line(describeChange(result));
     return 0;
@@ -56,8 +54,8 @@ async function rename(args: ParsedArgs, deps: CommandDeps): Promise<number> {
     throw new SyscloneError("USAGE", "chdef -n renames one node and changes nothing else", { hint: "chdef -t node -o node1 -n node2" });
   }
   const from = named[0] ?? "";
-  checkRenameNames(from, to); // before the store is opened
-  await renameNodeObject({ store: deps.store(), clusterXml: deps.home.clusterXml, actor: localRoot }, from, to);
+  checkRenameNames(from, to); // before the store is opened (or the server asked)
+  await backendOf(deps).renameNode(from, to);
   if (deps.out.json) deps.out.data({ renamed: { from, to } });
   else deps.out.line(`node ${from} is now ${to}`);
   return 0;

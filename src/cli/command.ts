@@ -3,12 +3,18 @@ import type { SyscloneHome } from "../config/paths.js";
 import { SyscloneError } from "../errors/errors.js";
 import type { ImageRepository } from "../image/repository.js";
 import type { Store } from "../store/store.js";
+import type { Backend } from "./backend.js";
 import type { Output } from "./output.js";
 
 export interface CommandDeps {
   readonly home: SyscloneHome;
   /** Opened on first use, so commands that need no database do not create one. */
   store(): Store;
+  /**
+   * Where nodels, lsdef, chdef, nodeset and nodestat read and change: the local store, or the API
+   * (SYSCLONE_URL). Absent: the local store (deps built by hand, in tests). Read it with backendOf.
+   */
+  readonly backend?: () => Backend;
   readonly repository: ImageRepository;
   readonly out: Output;
   readonly signal: AbortSignal;
@@ -24,6 +30,8 @@ export interface Command {
   readonly usage: string;
   readonly options: Options;
   readonly examples?: readonly string[];
+  /** Runs through the management API too (SYSCLONE_URL set): it uses only deps.backend(), never the store. */
+  readonly remote?: boolean;
   /** Rewrites argv before parsing, for flags whose value is optional (updatenode -P [list]). */
   rewriteArgv?(argv: readonly string[]): string[];
   run(args: ParsedArgs, deps: CommandDeps): Promise<number>;

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { checkoutRoot, resolveHome, secureHome } from "../config/paths.js";
 import { SyscloneError, isSyscloneError } from "../errors/errors.js";
@@ -27,6 +28,12 @@ import { initrdBuild } from "./initrd.js";
 import { user } from "./user.js";
 import { token } from "./token.js";
 import { audit } from "./audit.js";
+import type { Backend } from "./backend.js";
+import { localBackend } from "./local-backend.js";
+import { apiClient } from "../remote/client.js";
+import { remoteBackend } from "../remote/backend.js";
+import { remoteSettings } from "../remote/settings.js";
+import { quoteInput } from "../objects/quote.js";
 
 const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit];
 
@@ -54,6 +61,12 @@ function resolve(invokedAs: string, argv: readonly string[]): { command: Command
   return { command, args: rest };
 }
 
+/** A command that works only at the server's shell, asked for with SYSCLONE_URL set: refused, not run against a local store. */
+function notRemote(name: string, serverUrl: string): SyscloneError {
+  const through = commands.filter((c) => c.remote === true).map((c) => c.name).join(", ");
+  return new SyscloneError("NOT_AVAILABLE", `${name} runs only at the server's shell, and SYSCLONE_URL is set (${quoteInput(serverUrl)})`, { hint: `through the API: ${through}; unset SYSCLONE_URL to run ${name} here against the local store` });
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -75,17 +88,28 @@ export async function main(invokedAs: string, argv: readonly string[]): Promise<
   const home = resolveHome();
   let store: Store | undefined;
   try {
-    secureHome(home);
     const { command, args } = resolve(invokedAs, argv);
     const parsed = parseCommandArgs(command, args);
     if (parsed.values["help"]) {
       process.stdout.write(`${helpText(command)}\n`);
       return 0;
     }
+    const serverUrl = process.env["SYSCLONE_URL"] ?? "";
+    if (serverUrl !== "" && command.remote !== true) throw notRemote(command.name, serverUrl);
+    const remote = remoteSettings(process.env, { stat: (file) => { const stat = statSync(file); return { mode: stat.mode, isFile: stat.isFile() }; }, read: (file) => readFileSync(file, "utf8") });
+    // Through the API nothing local is touched: no home, no database.
+    if (!remote) secureHome(home);
+    const repository = new ImageRepository(home.images);
+    const openStore = (): Store => {
+      if (remote) throw new SyscloneError("INTERNAL", `${command.name} opened the local store with SYSCLONE_URL set`, { hint: "this is a bug in sysclone; unset SYSCLONE_URL to run it at the server's shell" });
+      return (store ??= Store.open(home.database));
+    };
+    let backend: Backend | undefined;
     const deps: CommandDeps = {
       home,
-      store: () => (store ??= Store.open(home.database)),
-      repository: new ImageRepository(home.images),
+      store: openStore,
+      backend: () => (backend ??= remote ? remoteBackend(apiClient(remote, controller.signal), remote.url) : localBackend(openStore, home, repository)),
+      repository,
       out,
       signal: controller.signal,
       stdin: readStdin,

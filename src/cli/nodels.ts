@@ -1,7 +1,7 @@
 import { formatNodelsListing, nodelsListing } from "../noderange/listing.js";
 import { expandNoderange } from "../noderange/noderange.js";
-import { storeNoderangeContext } from "../store/noderange-context.js";
 import type { Command } from "./command.js";
+import { backendOf } from "./local-backend.js";
 
 export const nodels: Command = {
   name: "nodels",
@@ -13,8 +13,9 @@ export const nodels: Command = {
     S: { type: "boolean", short: "S" },
   },
   examples: ["nodels node[01-10],-node05", "nodels compute@rack1", "nodels compute groups", "nodels all groups==compute osimage", "nodels n1 nodelist"],
-  run(args, deps) {
-    const context = storeNoderangeContext(deps.store());
+  remote: true,
+  async run(args, deps) {
+    const context = (await backendOf(deps).fleet(["node", "group"])).noderange;
     const [range, ...columns] = args.positionals;
     const nodes = range === undefined ? context.allNodes : expandNoderange(range, context, { verify: true });
     const listing = nodelsListing(nodes, columns, args.values["with-fieldname"] === true, {
@@ -26,6 +27,6 @@ export const nodels: Command = {
     } else {
       for (const line of formatNodelsListing(listing)) deps.out.line(line);
     }
-    return Promise.resolve(0);
+    return 0;
   },
 };

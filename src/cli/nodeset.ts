@@ -1,28 +1,34 @@
 import { parseNodesetAction } from "../boot/destiny.js";
 import { SyscloneError } from "../errors/errors.js";
-import { describeNextBoot, nodesetDeps, setNextBoot } from "../nodes/nodeset.js";
-import { auditedChange, localRoot } from "../audit/record.js";
-import { rootPrincipal } from "../auth/policy.js";
-import { authorizeNodes } from "../auth/scope.js";
-import type { Command } from "./command.js";
+import { describeNextBoot } from "../nodes/nodeset.js";
+import { stringValue, type Command } from "./command.js";
+import { backendOf } from "./local-backend.js";
 
 export const nodeset: Command = {
   name: "nodeset",
   summary: "set what nodes get on their next boot: an install of an osimage (optionally after wiping the disks), the local disk, or a maintenance shell",
-  usage: "nodeset NODERANGE osimage=NAME|install|boot|shell|wipe,osimage=NAME [--force] [--json]",
-  options: { force: { type: "boolean" } },
-  examples: ["nodeset compute osimage=rocky9", "nodeset n[01-04] boot", "nodeset n07 shell", "nodeset n07 wipe,osimage=rocky9", "nodeset db01 osimage=rocky9 --force   # db01 is protected=yes"],
-  run(args, deps) {
+  usage: "nodeset NODERANGE osimage=NAME|install|boot|shell|wipe,osimage=NAME [--force] [--confirm N] [--json]",
+  options: { force: { type: "boolean" }, confirm: { type: "string" } },
+  examples: [
+    "nodeset compute osimage=rocky9",
+    "nodeset n[01-04] boot",
+    "nodeset n07 shell",
+    "nodeset n07 wipe,osimage=rocky9",
+    "nodeset db01 osimage=rocky9 --force   # db01 is protected=yes",
+    "nodeset compute boot --confirm 64     # through the API (SYSCLONE_URL), more than 50 nodes need their count",
+  ],
+  remote: true,
+  async run(args, deps) {
     const [range, actionText, ...extra] = args.positionals;
     if (!range || !actionText || extra.length > 0) throw new SyscloneError("USAGE", "nodeset takes a noderange and one action", { hint: `usage: ${nodeset.usage}` });
     const action = parseNodesetAction(actionText);
-    const store = deps.store();
-    const force = args.values["force"] === true;
-    // Root at the server's shell is an admin: a protected node (protected=yes) needs --force; every change is audited.
-    const check = (nodes: readonly string[]): void => void authorizeNodes(store, rootPrincipal, action.destiny === "boot" ? "boot" : "nodeset", nodes, { force, confirm: nodes.length });
-    const results = auditedChange(store, localRoot, "nodeset", () => setNextBoot(nodesetDeps(store), { noderange: range, action, check }), ["node"]);
+    const confirmText = stringValue(args, "confirm");
+    if (confirmText !== undefined && !/^\d{1,7}$/.test(confirmText)) throw new SyscloneError("USAGE", `--confirm ${JSON.stringify(confirmText.slice(0, 40))} is not a count of nodes`, { hint: "give the number of nodes the noderange selects, e.g. --confirm 64" });
+    // At the server's shell root is an admin: a protected node (protected=yes) needs --force. Through the API the
+    // user's role and scope decide. Either way all nodes or none change, and the change is audited.
+    const results = await backendOf(deps).setNextBoot({ noderange: range, actionText, action, force: args.values["force"] === true, confirm: confirmText === undefined ? undefined : Number(confirmText) });
     if (deps.out.json) deps.out.data(results.map((r) => ({ node: r.node, destiny: describeNextBoot(r) })));
     else for (const r of results) deps.out.line(`${r.node}: ${describeNextBoot(r)}`);
-    return Promise.resolve(0);
+    return 0;
   },
 };

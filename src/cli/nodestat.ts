@@ -1,6 +1,7 @@
 import { describeNodeStatus, nodeStatuses } from "../nodes/status.js";
-import { nodesOrAll } from "./objects.js";
+import { fleetNodesOrAll } from "./objects.js";
 import type { Command } from "./command.js";
+import { backendOf } from "./local-backend.js";
 
 export const nodestat: Command = {
   name: "nodestat",
@@ -8,11 +9,12 @@ export const nodestat: Command = {
   usage: "nodestat [NODERANGE] [--json]",
   options: {},
   examples: ["nodestat compute", "nodestat n[01-10] --json"],
-  run(args, deps) {
-    const store = deps.store();
-    const statuses = nodeStatuses(store, nodesOrAll(args.positionals, store));
+  remote: true,
+  async run(args, deps) {
+    const fleet = await backendOf(deps).fleet(["node", "group"]);
+    const statuses = nodeStatuses(fleet, fleetNodesOrAll(args.positionals, fleet));
     if (deps.out.json) deps.out.data(statuses);
     else for (const status of statuses) deps.out.line(describeNodeStatus(status));
-    return Promise.resolve(0);
+    return 0;
   },
 };

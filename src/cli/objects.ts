@@ -1,13 +1,14 @@
 import { SyscloneError } from "../errors/errors.js";
-import { expandNoderange, type NoderangeContext } from "../noderange/noderange.js";
+import { emptyContext, expandNoderange, type NoderangeContext } from "../noderange/noderange.js";
+import { expandObjectNames } from "../objects/expand.js";
 import { parseObjectType, type ObjectType } from "../objects/schema.js";
 import { parseStanzas } from "../objects/stanza.js";
 import type { Definition } from "../objects/define.js";
-import { hasControlCharacter, quoteInput } from "../objects/quote.js";
+import { quoteInput } from "../objects/quote.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
 import type { Store } from "../store/store.js";
 import { stringValue, type Options, type ParsedArgs } from "./command.js";
-import { checkImageName } from "../image/names.js";
+import type { Fleet } from "./backend.js";
 
 /** Flags mkdef, chdef, lsdef and rmdef share: -t TYPE and xCAT's -o NAMES (same as names given bare). */
 export const objectOptions: Options = { type: { type: "string", short: "t" }, objects: { type: "string", short: "o" } };
@@ -35,22 +36,19 @@ export function nodesOrAll(positionals: readonly string[], store: Store): string
   return positionals.length > 0 ? expandNoderange(positionals.join(","), storeNoderangeContext(store)) : store.listNames("node");
 }
 
+/** The same, among the nodes of a fleet as the caller sees it (the local store, or the API's answer). */
+export function fleetNodesOrAll(positionals: readonly string[], fleet: Pick<Fleet, "noderange" | "names">): string[] {
+  return positionals.length > 0 ? expandNoderange(positionals.join(","), fleet.noderange) : fleet.names("node");
+}
+
 /** `context`: pass one in when expanding many times against the same store (it indexes all nodes). */
 export function expandNames(type: ObjectType, targets: readonly string[], store: Store, context?: NoderangeContext): string[] {
   if (targets.length === 0) return [];
-  if (type === "node") {
-    const range = targets.join(",");
-    if (/\s/.test(range) || hasControlCharacter(range)) throw new SyscloneError("BAD_NODERANGE", `bad noderange ${quoteInput(range)}: it contains white space or control characters`);
-    return expandNoderange(range, context ?? storeNoderangeContext(store));
-  }
-  return targets.flatMap((t) => t.split(",")).filter((t) => t !== "").map((name) => {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) throw new SyscloneError("BAD_NAME", `${quoteInput(name)} is not a valid ${type} name`, { hint: "use letters, digits, '.', '_' and '-', starting with a letter or digit" });
-    return type === "osimage" ? checkImageName(name) : name;
-  });
+  return expandObjectNames(type, targets, type === "node" ? context ?? storeNoderangeContext(store) : emptyContext);
 }
 
 /** A stanza file read for mkdef -z / chdef -z: one definition per stanza, names expanded. */
-export function stanzaDefinitions(text: string, store: Store, context: NoderangeContext): Definition[] {
+export function stanzaDefinitions(text: string, _store: Store | undefined, context: NoderangeContext): Definition[] {
   const stanzas = parseStanzas(text);
   if (stanzas.length === 0) {
     throw new SyscloneError("BAD_STANZA", "the stanza input defines no objects", { hint: "pipe a stanza file in: mkdef -z < file (lsdef -z writes one)" });
@@ -62,7 +60,7 @@ export function stanzaDefinitions(text: string, store: Store, context: Noderange
     } catch {
       throw new SyscloneError("BAD_STANZA", `stanza ${quoteInput(stanza.name)}: objtype ${quoteInput(stanza.type)} is not one sysclone keeps`, { hint: "use objtype=node, group or osimage" });
     }
-    return { type, names: expandNames(type, [stanza.name], store, context), attributes: stanza.attributes };
+    return { type, names: expandObjectNames(type, [stanza.name], context), attributes: stanza.attributes };
   });
 }
 

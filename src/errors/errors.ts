@@ -55,6 +55,8 @@ export const errorCatalog = {
   RATE_LIMITED: { exit: 56, http: 429 },
   CSRF: { exit: 57, http: 403 },
   NO_INVENTORY: { exit: 58, http: 409 },
+  BAD_TOKEN_FILE: { exit: 59, http: 400 },
+  BAD_REQUEST: { exit: 2, http: 400 },
   TOOL_MISSING: { exit: 30, http: 500 },
   NOT_AVAILABLE: { exit: 31, http: 501 },
   INTERNAL: { exit: 70, http: 500 },
