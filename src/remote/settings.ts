@@ -50,6 +50,7 @@ export function parseServerUrl(text: string): string {
   const refuse = (why: string): never => {
     throw new SyscloneError("USAGE", `SYSCLONE_URL ${shown} ${why}`, { hint: "set it to the address sysclone serve printed, e.g. http://10.0.0.1:8080" });
   };
+  if (!text.includes("://")) refuse("is not a URL: write the scheme too, http:// or https://");
   let url: URL;
   try {
     url = new URL(text);
