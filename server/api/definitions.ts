@@ -34,7 +34,7 @@ export const definitionsBody = {
   additionalProperties: false,
 } as const;
 
-const typeParams = {
+const typeQuery = {
   type: "object",
   properties: { type: { type: "string", enum: ["node", "group", "osimage"] } },
   required: ["type"],
@@ -105,12 +105,12 @@ const tags = ["definitions"];
 export const definitionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { ctx: ApiContext } }> = async (app, { ctx }) => {
   const { store, repository } = ctx.deps;
 
-  app.get("/definitions/:type", {
-    schema: { summary: "Every node, group or osimage the caller sees, with the attributes lsdef shows (derived ones included; a group's visible members)", tags, params: typeParams, response: { 200: definitionsBody, ...errors } },
+  app.get("/definitions", {
+    schema: { summary: "Every node, group or osimage (?type=) the caller sees, with the attributes lsdef shows (derived ones included; a group's visible members)", tags, querystring: typeQuery, response: { 200: definitionsBody, ...errors } },
   }, (request) => {
     requireAction(request, "read");
     const principal = principalOf(request);
-    const type: ObjectType = request.params.type;
+    const type: ObjectType = request.query.type;
     let objects: { name: string; attributes: Attributes }[];
     if (type === "node") {
       const visible = new Set(nodeFacts(store).filter((node) => canSee(principal, node)).map((node) => node.name));

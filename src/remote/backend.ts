@@ -85,7 +85,7 @@ function nodesetResult(answer: NodesetAnswer["results"][number]): NodesetResult 
  */
 export function remoteBackend(client: ApiClient, url: string, readFile: (file: string) => string = (file) => readFileSync(file, "utf8")): Backend {
   const read = async (type: ObjectType): Promise<Map<string, Attributes>> => {
-    const answer = await client.get<Definitions>(`/definitions/${type}`);
+    const answer = await client.get<Definitions>(`/definitions?type=${type}`);
     return new Map(answer.objects.map((object) => [object.name, object.attributes]));
   };
   const fleet = async (types: readonly ObjectType[]): Promise<Fleet> => {

@@ -22,42 +22,42 @@ const get = async (f: ApiFixture, role: RoleName, url: string) => {
   return response.json<Objects>();
 };
 
-describe("GET /definitions/:type", () => {
+describe("GET /definitions?type=", () => {
   it("nodes: every node for the admin and the unscoped viewer, only its groups' for an operator", async () => {
     fixture = await apiFixture();
     const f = fixture;
-    const names = async (role: RoleName) => (await get(f, role, "/api/v1/definitions/node")).objects.map((o) => o.name);
+    const names = async (role: RoleName) => (await get(f, role, "/api/v1/definitions?type=node")).objects.map((o) => o.name);
     const all = f.store.listNames("node");
     expect(await names("admin")).toEqual(all);
     expect(await names("viewer")).toEqual(all);
     expect(await names("opOut")).toEqual(["n03", "n04"]);
     expect(await names("opIn")).toEqual(all.filter((name) => !["n03", "n04", "discovered-525400000099"].includes(name)));
-    const n03 = (await get(f, "opOut", "/api/v1/definitions/node")).objects.find((o) => o.name === "n03");
+    const n03 = (await get(f, "opOut", "/api/v1/definitions?type=node")).objects.find((o) => o.name === "n03");
     expect(n03?.attributes).toEqual(f.store.requireObject("node", "n03"));
   });
 
   it("groups: lsdef's attributes with the members the caller sees; a group it sees none of is absent", async () => {
     fixture = await apiFixture();
-    const admin = await get(fixture, "admin", "/api/v1/definitions/group");
+    const admin = await get(fixture, "admin", "/api/v1/definitions?type=group");
     expect(admin.objects.map((o) => o.name)).toEqual(["big", "rack1", "rack2"]);
     expect(admin.objects.find((o) => o.name === "rack2")?.attributes).toMatchObject({ members: "n03,n04", priority: "50" });
     // big is named only by its nodes: it has the group defaults, as lsdef shows it.
     expect(admin.objects.find((o) => o.name === "big")?.attributes).toMatchObject({ priority: "50", members: expect.stringMatching(/^b001,b002,.*,b060$/) as unknown });
-    const opOut = await get(fixture, "opOut", "/api/v1/definitions/group");
+    const opOut = await get(fixture, "opOut", "/api/v1/definitions?type=group");
     expect(opOut.objects).toEqual([{ name: "rack2", attributes: expect.objectContaining({ members: "n03,n04" }) as unknown }]);
   });
 
   it("osimages: the derived attributes too (directory, versions, size, captured)", async () => {
     fixture = await apiFixture();
-    const { objects } = await get(fixture, "viewer", "/api/v1/definitions/osimage");
+    const { objects } = await get(fixture, "viewer", "/api/v1/definitions?type=osimage");
     expect(objects).toHaveLength(1);
     expect(objects[0]?.attributes).toMatchObject({ imagedir: `${fixture.home.images}/img`, versions: "v1,v2", size: "8.0 KiB (8192 bytes, 3 entries)", captured: "2026-11-02T10:00:00.000Z from golden" });
   });
 
   it("an unknown type is a 400; no credentials a 401", async () => {
     fixture = await apiFixture();
-    expect((await fixture.app.inject({ method: "GET", url: "/api/v1/definitions/printer", headers: bearer(fixture.tokens.admin) })).json()).toMatchObject({ code: "BAD_REQUEST" });
-    expect((await fixture.app.inject({ method: "GET", url: "/api/v1/definitions/node" })).statusCode).toBe(401);
+    expect((await fixture.app.inject({ method: "GET", url: "/api/v1/definitions?type=printer", headers: bearer(fixture.tokens.admin) })).json()).toMatchObject({ code: "BAD_REQUEST" });
+    expect((await fixture.app.inject({ method: "GET", url: "/api/v1/definitions?type=node" })).statusCode).toBe(401);
   });
 });
 

@@ -69,6 +69,11 @@ const rows: Row[] = [
   { method: "POST", url: "/api/v1/session", body: { user: "alice", password: "not-the-password" }, expect: all(401) },
   { method: "GET", url: "/api/v1/session", expect: all(401) },
   { method: "DELETE", url: "/api/v1/session", expect: all(200) },
+  // The remote CLI's routes (server/api/definitions.ts): lsdef's view, chdef, chdef -n.
+  { method: "GET", url: "/api/v1/definitions?type=node", expect: all(200) },
+  { method: "GET", url: "/api/v1/definitions?type=group", expect: all(200) },
+  { method: "POST", url: "/api/v1/definitions", body: { definitions: [{ type: "node", names: ["n01"], attributes: { ip: "10.0.0.9" } }], mode: "set" }, expect: adminOnly(200) },
+  { method: "POST", url: "/api/v1/definitions/rename", body: { from: "n02", to: "n09" }, expect: adminOnly(200) },
   { method: "GET", url: "/api/v1/openapi.json", expect: all(200) },
   { method: "GET", url: "/api/v1/docs", expect: all(200) },
 ];

@@ -13,8 +13,8 @@ import { storeNoderangeContext } from "../../src/store/noderange-context.js";
 import { Store } from "../../src/store/store.js";
 
 /**
- * The remote CLI expands noderanges on the caller's side, from what GET /definitions/node and
- * /definitions/group show the caller; the API expands them in the scoped context. For any fleet and
+ * The remote CLI expands noderanges on the caller's side, from what GET /definitions?type=node and
+ * /definitions?type=group show the caller; the API expands them in the scoped context. For any fleet and
  * any principal the two must agree on every range (the same nodes, or the same refusal), or a
  * remote nodels would list other nodes than a remote nodeset changes. (An in-memory store: the
  * route's answers are these domain functions' lists.)

@@ -67,10 +67,10 @@ describe("apiClient", () => {
     const { transport, asked } = scripted(() => ({ status: 200, text: '{"results":[]}' }));
     const client = apiClient({ ...settings, url: "http://10.0.0.1:8080/prefix" }, new AbortController().signal, { transport });
     expect(await client.post("/nodeset", { noderange: "n01", destiny: "boot" })).toEqual({ results: [] });
-    expect(await client.get("/definitions/node")).toEqual({ results: [] });
+    expect(await client.get("/definitions?type=node")).toEqual({ results: [] });
     expect(asked).toEqual([
       { url: "http://10.0.0.1:8080/prefix/api/v1/nodeset", method: "POST", headers: { authorization: `Bearer ${settings.token}`, accept: "application/json", "content-type": "application/json", "content-length": "36" }, body: '{"noderange":"n01","destiny":"boot"}' },
-      { url: "http://10.0.0.1:8080/prefix/api/v1/definitions/node", method: "GET", headers: { authorization: `Bearer ${settings.token}`, accept: "application/json" }, body: undefined },
+      { url: "http://10.0.0.1:8080/prefix/api/v1/definitions?type=node", method: "GET", headers: { authorization: `Bearer ${settings.token}`, accept: "application/json" }, body: undefined },
     ]);
   });
 
@@ -82,7 +82,7 @@ describe("apiClient", () => {
     ["no answer in time", Object.assign(new Error("The operation was aborted"), { name: "AbortError" }), "error [SERVER_UNREACHABLE]: cannot reach the sysclone server at http://10.0.0.1:8080: no answer in time — check SYSCLONE_URL and that sysclone serve runs there"],
   ])("%s", async (_name, answer, line) => {
     const { transport } = scripted(() => answer);
-    expect(await failure(apiClient(settings, new AbortController().signal, { transport }).get("/definitions/node"))).toBe(line);
+    expect(await failure(apiClient(settings, new AbortController().signal, { transport }).get("/definitions?type=node"))).toBe(line);
   });
 
   it("an interrupted request says a change may have been made", async () => {
