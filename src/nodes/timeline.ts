@@ -24,7 +24,8 @@ export function nodeTimeline(store: Pick<Store, "audit" | "events">, node: strin
     message: `${record.action} by ${record.actor} via ${record.via} from ${record.from}: ${describeChange(record.before, record.after)}`,
     actor: record.actor,
   }));
-  const events: TimelineEntry[] = store.events({ node, limit }).map((event) => ({ at: event.at, kind: event.kind, source: "event", message: event.message }));
+  // store.events gives the newest first: oldest first here, so events of one instant keep the order they were written in.
+  const events: TimelineEntry[] = store.events({ node, limit }).reverse().map((event) => ({ at: event.at, kind: event.kind, source: "event", message: event.message }));
   // Stable: an audit record and the event its change wrote at the same instant keep that order.
   return [...audits, ...events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).slice(-limit);
 }
