@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { SyscloneError } from "../errors/errors.js";
 import { parseClusterXml, renderClusterXml } from "../cluster/cluster-xml.js";
 import { clusterFromStore, exportClusterXmlFile, importCluster } from "../cluster/sync.js";
+import { auditedChange, localRoot } from "../audit/record.js";
 import type { Command } from "./command.js";
 
 export const clusterCommand: Command = {
@@ -22,7 +23,8 @@ export const clusterCommand: Command = {
       const text = await readFile(file, "utf8").catch(() => {
         throw new SyscloneError("BAD_CLUSTER_XML", `cannot read ${file}`, { hint: "give the path of a cluster.xml" });
       });
-      const summary = importCluster(store, parseClusterXml(text));
+      const cluster = parseClusterXml(text);
+      const summary = auditedChange(store, localRoot, "cluster import", () => importCluster(store, cluster));
       await exportClusterXmlFile(store, deps.home.clusterXml);
       if (deps.out.json) deps.out.data(summary);
       else deps.out.line(`imported ${summary.groups} group(s) and the global group ${summary.globalGroup}: ${summary.nodesCreated} node(s) created, ${summary.nodesUpdated} joined to groups`);

@@ -1,3 +1,4 @@
+import { localRoot, recordAudit } from "../audit/record.js";
 import { captureImage, pauseAtPoint } from "../capture/capture.js";
 import { SyscloneError } from "../errors/errors.js";
 import { stringList, stringValue, type Command } from "./command.js";
@@ -23,6 +24,8 @@ export const imgcapture: Command = {
     if (osimage === undefined) throw new SyscloneError("USAGE", "imgcapture needs -o OSIMAGE", { hint: `usage: ${imgcapture.usage}` });
     const { out } = deps;
     const started = Date.now();
+    const store = deps.store();
+    const before = store.getObject("osimage", osimage);
     const result = await captureImage(
       {
         node,
@@ -34,7 +37,7 @@ export const imgcapture: Command = {
         dryRun: args.values["dry-run"] === true,
       },
       {
-        store: deps.store(),
+        store,
         repository: deps.repository,
         privateKeyFile: deps.home.privateKey,
         rshProgram: deps.rshProgram,
@@ -45,6 +48,10 @@ export const imgcapture: Command = {
       },
     );
     out.endProgress();
+    if (!result.dryRun) {
+      // A capture changes the osimage (a new current version, or a new osimage): audited like every change.
+      recordAudit(store, { actor: localRoot.name, via: localRoot.via, from: localRoot.from, action: "imgcapture", type: "osimage", name: osimage, before: before ?? null, after: store.getObject("osimage", osimage) ?? null });
+    }
     const seconds = (Date.now() - started) / 1000;
     if (out.json) {
       out.data({ ...result.info, versionDir: result.versionDir, pruned: result.pruned, deferred: result.deferred, warnings: result.warnings, seconds, dryRun: result.dryRun, layout: result.layout });

@@ -1,3 +1,4 @@
+import { auditedChange, localRoot, recordAudit } from "../audit/record.js";
 import { SyscloneError } from "../errors/errors.js";
 import { checkImageName } from "../image/names.js";
 import { imageReaders, reconcileRecords, versionReaders } from "../image/records.js";
@@ -36,20 +37,21 @@ export const rmimage: Command = {
         if (readers.length > 0 && !force) throw inUse(`${name} v${version}`, readers);
         await deps.repository.removeVersion(name, version, () => store.deleteImageVersion(name, version));
         const current = await deps.repository.currentVersion(name);
-        store.transaction(() => {
+        auditedChange(store, localRoot, "rmimage", () => {
+          recordAudit(store, { actor: localRoot.name, via: localRoot.via, from: localRoot.from, action: "rmimage", type: "osimage", name, before: { version: String(version) }, after: { version: "" } });
           store.updateObject("osimage", name, { currentversion: current === undefined ? "" : String(current) });
           store.addEvent({ kind: "image-version-removed", osimage: name, message: `removed ${name} v${version}${readers.length > 0 ? ` while installs read it (${readers.join(", ")})` : ""}` });
-        });
+        }, ["osimage"]);
         deps.out.line(`removed ${name} v${version}${current === undefined ? "" : `; current is v${current}`}`);
       } else {
         const readers = imageReaders(store, name);
         if (readers.length > 0 && !force) throw inUse(name, readers);
         await deps.repository.removeImage(name, () =>
-          store.transaction(() => {
+          auditedChange(store, localRoot, "rmimage", () => {
             store.deleteImageVersion(name);
             store.deleteObject("osimage", name);
             store.addEvent({ kind: "image-removed", osimage: name, message: `removed ${name}${readers.length > 0 ? ` while installs read it (${readers.join(", ")})` : ""}` });
-          }),
+          }, ["osimage"]),
         );
         deps.out.line(`removed osimage ${name}`);
       }

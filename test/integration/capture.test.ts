@@ -146,6 +146,15 @@ describe("imgcapture over ssh2 into the repository", () => {
     const listed = JSON.parse((await runCli(home, "lsimage", [image, "--json"])).stdout) as { versions: { version: number }[] }[];
     expect(listed[0]?.versions.map((v) => v.version)).toEqual([3, 4]);
   });
+
+  it("audits every capture and every removal of a version as changes to the osimage", async () => {
+    expect((await runCli(home, "rmimage", [image, "-v", "3"])).code).toBe(0);
+    const entries = JSON.parse((await runCli(home, "sysclone", ["audit", "-t", "osimage", image, "--json"])).stdout) as { action: string; actor: string; before: Record<string, string> | null; after: Record<string, string> | null }[];
+    const captures = entries.filter((e) => e.action === "imgcapture");
+    expect(captures.length).toBeGreaterThanOrEqual(4);
+    expect(captures.at(-1)).toMatchObject({ actor: "root", before: { currentversion: "3" }, after: { currentversion: "4" } });
+    expect(entries.at(-1)).toMatchObject({ action: "rmimage", before: { version: "3" }, after: { version: "" } });
+  });
 });
 
 describe("imgcapture refuses bad input with one clear line and changes nothing", () => {

@@ -57,6 +57,8 @@ describe("object commands against the real store", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("3 node(s) created, 1 joined");
     expect((await runCli(home, "nodels", ["gpu"])).stdout).toBe("gpu01\ngpu02\ngpu03\nnode04\n");
+    const audit = JSON.parse((await runCli(home, "sysclone", ["audit", "gpu02", "--json"])).stdout) as { action: string; before: unknown }[];
+    expect(audit.at(-1)).toMatchObject({ action: "cluster import", before: null });
     await writeFile(file, "<xml><group><name>x</name><node>n[1-</node></group></xml>");
     const bad = await runCli(home, "sysclone", ["cluster", "import", file]);
     expect(bad.code).toBe(3);
