@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { ImageRepository } from "../src/image/repository.js";
-import type { MulticastAnswer, MulticastJoin } from "../src/install/service.js";
+import type { MulticastAnswer, MulticastJoin } from "../src/install/multicast-join.js";
 import { startUdpSender } from "../src/exec/udpcast.js";
 import type { EventKind } from "../src/store/event-kinds.js";
 import type { Store } from "../src/store/store.js";

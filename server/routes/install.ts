@@ -1,17 +1,8 @@
 import path from "node:path";
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
-import {
-  appendInstallLog,
-  authenticate,
-  failInstall,
-  failureMessage,
-  finishInstall,
-  joinMulticast,
-  renderMulticastAnswer,
-  receiveInventory,
-  recordProgress,
-  type InstallDeps,
-} from "../../src/install/service.js";
+import { joinMulticast, renderMulticastAnswer } from "../../src/install/multicast-join.js";
+import { appendInstallLog, failInstall, failureMessage, finishInstall, receiveInventory, recordProgress, type InstallDeps } from "../../src/install/service.js";
+import { authenticate } from "../../src/install/tokens.js";
 import { issueFirstbootToken } from "../../src/install/firstboot.js";
 import { signatureHeaders } from "../../src/install/signing.js";
 import { Throttle } from "../../src/boot/rate-limit.js";

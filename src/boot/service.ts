@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { ImageRepository } from "../image/repository.js";
 import { osimageOf } from "../install/resolve.js";
-import { issueInstallToken } from "../install/service.js";
+import { issueInstallToken } from "../install/tokens.js";
 import { defaults, type Attributes } from "../objects/schema.js";
 import { isLive, type InstallRecord } from "../store/installs.js";
 import type { Store } from "../store/store.js";

@@ -1,5 +1,5 @@
 import { SyscloneError } from "../errors/errors.js";
-import { issueInstallToken } from "../install/service.js";
+import { issueInstallToken } from "../install/tokens.js";
 import { osimageOf } from "../install/resolve.js";
 import { stringValue, type Command } from "./command.js";
 

@@ -3,7 +3,7 @@ import type { ClonePlan } from "../plan/model.js";
 import { imageModule, overrideModule, postscriptsModule } from "../plan/modules.js";
 import type { InstallRecord } from "../store/installs.js";
 import type { RsyncModule } from "./rsyncd-config.js";
-import { rsyncSecret } from "./service.js";
+import { rsyncSecret } from "./tokens.js";
 
 export interface ModulePaths {
   readonly images: string;

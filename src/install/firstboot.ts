@@ -3,7 +3,7 @@ import { SyscloneError, isSyscloneError } from "../errors/errors.js";
 import { describeHostKeys, hostKeyFingerprint, parseHostKey, pinnedHostKeys } from "../exec/ssh.js";
 import type { InstallRecord } from "../store/installs.js";
 import type { Store } from "../store/store.js";
-import { newToken, tokenSha256 } from "./service.js";
+import { newToken, tokenSha256 } from "./tokens.js";
 
 /** What a clone's first boot from its own disk says about itself. */
 export interface BootedReport {

@@ -1,17 +1,18 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from "node:crypto";
+import { randomUUID, type KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
 import { appendFile, mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { SyscloneHome } from "../config/paths.js";
 import { SyscloneError, isSyscloneError } from "../errors/errors.js";
 import type { ImageRepository } from "../image/repository.js";
-import { isInstallDestiny } from "../objects/node-state.js";
 import type { ClonePlan, Inventory } from "../plan/model.js";
 import { planClone } from "../plan/planner.js";
 import { renderPlan } from "../plan/render.js";
 import { isLive, type InstallRecord } from "../store/installs.js";
 import type { Store } from "../store/store.js";
+import type { MulticastJoin } from "./multicast-join.js";
 import { resolveNodeTarget } from "./resolve.js";
+import { rsyncSecret } from "./tokens.js";
 
 export interface InstallDeps {
   readonly store: Store;
@@ -42,27 +43,6 @@ export interface InstallDeps {
   readonly maxLogBytes?: number;
 }
 
-export type MulticastAnswer =
-  | { readonly kind: "join"; readonly session: string; readonly portbase: number; readonly address: string }
-  | { readonly kind: "wait"; readonly retrySeconds: number; readonly reason: string }
-  | { readonly kind: "unicast"; readonly reason: string };
-
-export type MulticastJoin = (request: { node: string; osimage: string; version: number }) => MulticastAnswer;
-
-/** A node at its pull step asks for a multicast session of the image version its plan names. */
-export function joinMulticast(deps: InstallDeps, install: InstallRecord): MulticastAnswer {
-  if (install.state !== "planned" || install.version === 0) return { kind: "unicast", reason: "the install has no plan yet" };
-  if (!deps.multicast) return { kind: "unicast", reason: "this server runs no multicast sessions" };
-  return deps.multicast({ node: install.node, osimage: install.osimage, version: install.version });
-}
-
-/** The answer as the clone client's sh reads it: key=value lines. */
-export function renderMulticastAnswer(answer: MulticastAnswer): string {
-  if (answer.kind === "join") return `session=${answer.session}\nportbase=${answer.portbase}\naddress=${answer.address}\n`;
-  if (answer.kind === "wait") return `wait=${answer.retrySeconds}\nreason=${answer.reason}\n`;
-  return `reason=${answer.reason}\n`;
-}
-
 export interface ProgressReport {
   readonly phase: string;
   readonly percent?: number;
@@ -71,62 +51,6 @@ export interface ProgressReport {
   /** Multicast: the session joined and the receive rate in bytes per second. */
   readonly session?: string;
   readonly rate?: number;
-}
-
-/** How a token is kept: its sha256, never the token. */
-export const tokenSha256 = (token: string): string => createHash("sha256").update(token).digest("hex");
-
-export function newToken(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-/** The rsync password of a live install: derived, so neither the database nor a log holds it. */
-export function rsyncSecret(serverKey: Buffer, tokenDigest: string): string {
-  return createHmac("sha256", serverKey).update(`rsync:${tokenDigest}`).digest("base64url");
-}
-
-/**
- * A fresh per-boot token for a node to install; earlier tokens of the node stop working. `address` binds it to the
- * machine that asked (/boot); a token issued by hand (sysclone bootargs) is bound to the address it is first used from.
- */
-export function issueInstallToken(store: Store, node: string, address = ""): string {
-  const chain = store.requireObject("node", node)["destiny"];
-  const token = newToken();
-  store.transaction(() => {
-    store.installs.issue(node, tokenSha256(token), address);
-    store.updateObject("node", node, { destiny: isInstallDestiny(chain) ? chain : "install", state: "ready", phase: "", percent: "", bytes: "", lasterror: "" });
-    store.addEvent({ kind: "token", node, message: `install token issued${address ? ` to ${address}` : ""}` });
-  });
-  return token;
-}
-
-export interface AuthenticateOptions {
-  /** Where the call comes from: a token works only from the address it is bound to. */
-  readonly from: string;
-  /** Accept the token of an install that has already finished (a node repeating its finish after a lost answer). */
-  readonly finished?: boolean;
-  /** Whether to record the refusal as an event (callers throttle this: every refused request must not write one). */
-  readonly recordRefusal?: (node: string) => boolean;
-}
-
-/** The live install a token belongs to, or a refusal; the comparison does not leak timing. */
-export function authenticate(store: Store, node: string, token: string | undefined, options: AuthenticateOptions): InstallRecord {
-  const refuse = (why: string): never => {
-    if (options.recordRefusal?.(node) ?? true) store.addEvent({ kind: "token-refused", node, message: `install token refused: ${why}` });
-    throw new SyscloneError("TOKEN_REFUSED", `install token refused for ${node}: ${why}`, { hint: "boot the node again for a fresh token (nodeset NODE osimage=… then PXE, or sysclone bootargs NODE)" });
-  };
-  if (!token) return refuse("no token");
-  const hash = tokenSha256(token);
-  const install = store.installs.byToken(hash);
-  if (!install || !timingSafeEqual(Buffer.from(install.tokenSha256), Buffer.from(hash)) || install.node !== node) return refuse("unknown token");
-  if (install.address !== "" && install.address !== options.from) return refuse(`used from ${options.from}, not from the machine it was issued to`);
-  if (options.finished === true && install.state === "finished") return install;
-  if (!isLive(install)) return refuse(`token already ${install.state === "revoked" ? "replaced by a newer boot" : "used"}`);
-  if (install.address === "") {
-    store.installs.bind(install.id, options.from);
-    return { ...install, address: options.from };
-  }
-  return install;
 }
 
 /** A postscript by name: the first of `dirs` that has it (the home's own before sysclone's). */

@@ -7,7 +7,8 @@ import { issueToken, addUser, setPassword } from "../../src/auth/accounts.js";
 import { localRoot } from "../../src/audit/record.js";
 import { resolveHome, type SyscloneHome } from "../../src/config/paths.js";
 import { ImageRepository } from "../../src/image/repository.js";
-import { installLogFile, issueInstallToken } from "../../src/install/service.js";
+import { installLogFile } from "../../src/install/service.js";
+import { issueInstallToken } from "../../src/install/tokens.js";
 import { defaults } from "../../src/objects/schema.js";
 import { Store } from "../../src/store/store.js";
 

@@ -10,7 +10,8 @@ import { buildServer } from "../../server/app.js";
 import { VerifyListCache } from "../../server/limits.js";
 import { resolveHome, type SyscloneHome } from "../../src/config/paths.js";
 import { ImageRepository } from "../../src/image/repository.js";
-import { installLogFile, issueInstallToken } from "../../src/install/service.js";
+import { installLogFile } from "../../src/install/service.js";
+import { issueInstallToken } from "../../src/install/tokens.js";
 import { defaults } from "../../src/objects/schema.js";
 import { Store } from "../../src/store/store.js";
 

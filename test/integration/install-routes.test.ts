@@ -9,7 +9,7 @@ import { agentPath, resolveHome } from "../../src/config/paths.js";
 import { isSyscloneError } from "../../src/errors/errors.js";
 import { run } from "../../src/exec/runner.js";
 import { ImageRepository } from "../../src/image/repository.js";
-import { issueInstallToken, tokenSha256 } from "../../src/install/service.js";
+import { issueInstallToken, tokenSha256 } from "../../src/install/tokens.js";
 import { loadOrCreateSigningKey, publicKeyPem, signatureHeader, signingKeyFile, verifyAnswer } from "../../src/install/signing.js";
 import { defaults } from "../../src/objects/schema.js";
 import { Store } from "../../src/store/store.js";

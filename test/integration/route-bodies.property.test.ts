@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../../server/app.js";
 import { resolveHome } from "../../src/config/paths.js";
 import { ImageRepository } from "../../src/image/repository.js";
-import { issueInstallToken } from "../../src/install/service.js";
+import { issueInstallToken } from "../../src/install/tokens.js";
 import { defaults } from "../../src/objects/schema.js";
 import { Store } from "../../src/store/store.js";
 

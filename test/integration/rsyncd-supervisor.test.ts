@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tokenSha256 } from "../../src/install/service.js";
+import { tokenSha256 } from "../../src/install/tokens.js";
 import { defaults } from "../../src/objects/schema.js";
 import { Store } from "../../src/store/store.js";
 import { RsyncdSupervisor } from "../../server/rsyncd.js";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProvisioningNetwork, type ProvisioningNetwork, type VirtualNode } from "../../src/demo/virtual-nodes.js";
 import { run } from "../../src/exec/runner.js";
 import { loadOrCreateServerKey } from "../../src/install/server-key.js";
-import { rsyncSecret, tokenSha256 } from "../../src/install/service.js";
+import { rsyncSecret, tokenSha256 } from "../../src/install/tokens.js";
 import { defaults } from "../../src/objects/schema.js";
 import { imageModule, overrideModule } from "../../src/plan/modules.js";
 import { cliOk } from "../helpers/cli.js";

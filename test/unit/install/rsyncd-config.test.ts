@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { daemonModules } from "../../../src/install/daemon-modules.js";
 import { renderRsyncdConfig, renderSecrets } from "../../../src/install/rsyncd-config.js";
-import { rsyncSecret } from "../../../src/install/service.js";
+import { rsyncSecret } from "../../../src/install/tokens.js";
 import type { InstallRecord } from "../../../src/store/installs.js";
 
 const key = Buffer.alloc(32, 7);
