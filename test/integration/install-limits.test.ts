@@ -89,11 +89,13 @@ describe("bounded work per caller", () => {
   it("builds a version's verify list once and serves it to every node of that version", async () => {
     const manifest = path.join(home.images, "big", "v1", "manifest.jsonl");
     const entry = (sha: string): string => `${JSON.stringify({ path: "/noise", type: "f", mode: 0o644, uid: 0, gid: 0, size: 1, sha256: sha })}\n`;
+    // A whole second as the mtime: set again after the rewrite, it reads back exactly (a fraction may not survive the float).
+    const mtime = 1_700_000_000;
     await writeFile(manifest, entry("a".repeat(64)));
+    await utimes(manifest, mtime, mtime);
     const cache = new VerifyListCache(new ImageRepository(home.images));
     expect((await cache.get("big", 1)).text).toBe(`${"a".repeat(64)}  ./noise\n`);
     // Rewritten behind the cache's back with the same mtime: still the list built the first time (no second parse).
-    const { mtime } = await stat(manifest);
     await writeFile(manifest, entry("b".repeat(64)));
     await utimes(manifest, mtime, mtime);
     expect((await cache.get("big", 1)).text).toBe(`${"a".repeat(64)}  ./noise\n`);
