@@ -42,7 +42,8 @@ async function heldAt(node: string, tool: string, real: string, match: string): 
     `# Stand-in for ${tool}: held once at ${gate} (the test opens it), then the real tool.`,
     `if [ ! -e ${gate}.reached ] && ${match}; then`,
     `  : > ${gate}.reached`,
-    `  while [ ! -e ${gate}.open ]; do sleep 0.2; done`,
+    // The test removes the gates when it ends, failed or not: a stand-in still held then gives up, so nothing outlives it.
+    `  while [ ! -e ${gate}.open ]; do [ -d ${dir} ] || exit 1; sleep 0.2; done`,
     "fi",
     `exec ${real} "$@"`,
     "",
