@@ -6,6 +6,7 @@ import { apiRoutes } from "../../server/api/index.js";
 import { ImageRepository } from "../../src/image/repository.js";
 import { Store } from "../../src/store/store.js";
 import { apiFixture, type ApiFixture } from "../helpers/api.js";
+import { waitUntil } from "../helpers/wait.js";
 
 /**
  * GET /api/v1/events/stream on a real server on loopback: events written by another connection to
@@ -64,14 +65,6 @@ function open(url: string, token: string, lastEventId?: number): Stream {
   return { frames, comments, status, ended, drop: () => req.destroy() };
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 let fixture: ApiFixture;
 let url: string;
 /** Another connection to the same database file, as a CLI process beside serve has. */
@@ -105,7 +98,7 @@ describe("event stream on a real port", () => {
 
     for (let i = 1; i <= 6; i++) write(i % 2 === 1 ? "n01" : "n03", `step ${i}`);
     other.addEvent({ kind: "captured", osimage: "img", message: "captured img v3" });
-    await until("seven events", () => admin.frames.length === 7);
+    await waitUntil("seven events", () => admin.frames.length === 7, { intervalMs: 20 });
     expect(admin.frames.map((frame) => frame.data.message)).toEqual(["step 1", "step 2", "step 3", "step 4", "step 5", "step 6", "captured img v3"]);
     const ids = admin.frames.map((frame) => frame.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
@@ -114,7 +107,7 @@ describe("event stream on a real port", () => {
       expect(frame.event).toBe(frame.data.kind);
     }
     // otto's groups hold n03 only: n01's events never reach him; an image's event (no node) does.
-    await until("the scoped stream's four events", () => scoped.frames.length === 4);
+    await waitUntil("the scoped stream's four events", () => scoped.frames.length === 4, { intervalMs: 20 });
     expect(scoped.frames.map((frame) => `${frame.data.node}:${frame.data.message}`)).toEqual(["n03:step 2", "n03:step 4", "n03:step 6", ":captured img v3"]);
 
     // Drop the admin's connection, write while it is away, resume from the last id it saw.
@@ -124,10 +117,10 @@ describe("event stream on a real port", () => {
     for (let i = 7; i <= 9; i++) write("n01", `step ${i}`);
     const resumed = open(url, fixture.tokens.admin, lastSeen);
     expect(await resumed.status).toBe(200);
-    await until("the resumed stream to catch up", () => resumed.frames.length === 5);
+    await waitUntil("the resumed stream to catch up", () => resumed.frames.length === 5, { intervalMs: 20 });
     expect(resumed.frames.map((frame) => frame.data.message)).toEqual(["step 6", "captured img v3", "step 7", "step 8", "step 9"]);
     write("n03", "step 10");
-    await until("a new event on the resumed stream", () => resumed.frames.length === 6);
+    await waitUntil("a new event on the resumed stream", () => resumed.frames.length === 6, { intervalMs: 20 });
     expect(resumed.frames.at(-1)?.data.message).toBe("step 10");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(resumed.frames).toHaveLength(6);
@@ -141,7 +134,7 @@ describe("event stream on a real port", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const response = await fetch(`${url}/api/v1/nodeset`, { method: "POST", headers: { authorization: `Bearer ${fixture.tokens.opIn}`, "content-type": "application/json" }, body: JSON.stringify({ noderange: "n02", destiny: "boot" }) });
     expect(response.status).toBe(200);
-    await until("the nodeset event", () => stream.frames.some((frame) => frame.event === "nodeset" && frame.data.node === "n02"));
+    await waitUntil("the nodeset event", () => stream.frames.some((frame) => frame.event === "nodeset" && frame.data.node === "n02"), { intervalMs: 20 });
     stream.drop();
   });
 
@@ -182,7 +175,7 @@ describe("heartbeats and credentials that end", () => {
     const token = (await fetch(`${streamUrl}/api/v1/tokens`, { method: "POST", headers: { authorization: `Bearer ${fixture.tokens.admin}`, "content-type": "application/json" }, body: JSON.stringify({ user: "vera" }) }).then((r) => r.json())) as { id: number; token: string };
     const stream = open(streamUrl, token.token);
     expect(await stream.status).toBe(200);
-    await until("two heartbeats", () => stream.comments.filter((comment) => comment === "heartbeat").length >= 2);
+    await waitUntil("two heartbeats", () => stream.comments.filter((comment) => comment === "heartbeat").length >= 2, { intervalMs: 20 });
     const revoke = await fetch(`${streamUrl}/api/v1/tokens/${token.id}`, { method: "DELETE", headers: { authorization: `Bearer ${fixture.tokens.admin}` } });
     expect(revoke.status).toBe(200);
     await Promise.race([stream.ended, new Promise((_resolve, reject) => setTimeout(() => reject(new Error("the stream outlived its token")), 2000))]);

@@ -11,6 +11,7 @@ import { imageModule, overrideModule } from "../../src/plan/modules.js";
 import { cliOk } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { withHomeStore } from "../helpers/store.js";
+import { waitUntil } from "../helpers/wait.js";
 
 /**
  * The server as an attacker on the provisioning LAN tries it, against the real rsync daemon serve supervises (R6), and
@@ -48,15 +49,6 @@ function listModule(from: VirtualNode, user: string, token: string, module: stri
   return run("ip", ["netns", "exec", from.namespace, "rsync", "--list-only", "--contimeout=5", `rsync://${user}@${net.serverAddress}:${rsyncPort}/${module}/`], {
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", RSYNC_PASSWORD: rsyncSecret(serverKey, tokenSha256(token)) },
   }).then((r) => ({ exitCode: r.exitCode, output: `${r.stdoutTail}${r.stderrTail}` }));
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return check();
 }
 
 beforeAll(async () => {
@@ -106,7 +98,7 @@ describe("R6: the rsync daemon lets a node read what its plan names, with its ow
 
   it("refuses a revoked secret at once: nodeset from the CLI while serve runs reaches the daemon", async () => {
     await cliOk(home, "nodeset", "ta", "boot");
-    expect(await until(async () => (await listModule(a, "ta", tokens.a, imageModule("imga", 1))).exitCode !== 0, 5000)).toBe(true);
+    await waitUntil("the revoked secret to be refused", async () => (await listModule(a, "ta", tokens.a, imageModule("imga", 1))).exitCode !== 0, { intervalMs: 250 });
     expect((await listModule(a, "ta", tokens.a, imageModule("imga", 1))).output).toMatch(/@ERROR: (Unknown module|auth failed|access denied)/);
     const config = await readFile(path.join(home, "var", "serve", "rsyncd", "rsyncd.conf"), "utf8");
     expect(config).not.toContain("[img-imga-v1]");

@@ -10,6 +10,7 @@ import { loadOrCreateSigningKey, publicKeyPem, signingKeyFile } from "../../src/
 import { bootToken, cliOk } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { changedFiles } from "../helpers/tree-diff.js";
+import { waitUntil } from "../helpers/wait.js";
 
 /**
  * R3: the server killed outright (SIGKILL to serve and its rsync daemon, a power cut) and started again while four
@@ -51,14 +52,6 @@ async function heldAt(node: string, tool: string, real: string, match: string): 
   await writeFile(path.join(dir, tool), script);
   await chmod(path.join(dir, tool), 0o755);
   return { dir, reached: () => existsSync(`${gate}.reached`), open: () => writeFile(`${gate}.open`, "") };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 async function nodestat(node: string): Promise<Record<string, unknown>> {
@@ -128,7 +121,7 @@ describe("R3: the server killed and restarted while nodes stand at different ste
       verify.clone({ server: server.url, token: tokens.verify, pathPrefix: held.verify.dir, signingKey }),
       finish.clone({ server: server.url, token: tokens.finish, pathPrefix: held.finish.dir, signingKey }),
     ];
-    await until(() => held.pull.reached() && held.verify.reached() && held.finish.reached(), "three nodes at pull, verify and finish");
+    await waitUntil("three nodes at pull, verify and finish", () => held.pull.reached() && held.verify.reached() && held.finish.reached(), { timeoutMs: 120_000 });
     expect((await Promise.all(["r3pull", "r3verify", "r3finish"].map(nodestat))).map((s) => s["phase"])).toEqual(["pull", "verify", expect.any(String)]);
 
     await server.kill();
