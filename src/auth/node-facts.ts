@@ -34,3 +34,8 @@ export function nodeFacts(source: NodeFactsSource, names?: readonly string[]): N
   }
   return out;
 }
+
+/** nodeFacts over nodes already read (a request that lists them anyway reads them once). */
+export function nodeFactsOf(nodes: { name: string; attributes: Attributes }[], groups: Pick<NodeFactsSource, "getObject">): NodeFacts[] {
+  return nodeFacts({ listObjects: () => nodes, getObject: (type, name) => groups.getObject(type, name) });
+}

@@ -1,5 +1,5 @@
 import { canSee, type NodeFacts, type Principal } from "../auth/policy.js";
-import { nodeFacts } from "../auth/node-facts.js";
+import { nodeFacts, nodeFactsOf } from "../auth/node-facts.js";
 import { scopedNoderangeContext } from "../auth/scope.js";
 import { expandNoderange } from "../noderange/noderange.js";
 import { pinnedVersionOf } from "../objects/pin.js";
@@ -83,7 +83,7 @@ function matchesText(name: string, attributes: Attributes, q: string): boolean {
 export function listNodeViews(store: Store, principal: Principal, filter: NodeFilter = {}): NodeView[] {
   const all = store.listObjects("node");
   // One read of the nodes serves the facts, the views and the filters (a fleet of 10,000 is read once per request).
-  const facts = nodeFacts({ listObjects: () => all, getObject: (type, name) => store.getObject(type, name) });
+  const facts = nodeFactsOf(all, store);
   const visible = new Set(facts.filter((node) => canSee(principal, node)).map((node) => node.name));
   const byName = new Map(all.map((node) => [node.name, node.attributes]));
   const groups = new Map(store.listObjects("group").map((group) => [group.name, group.attributes]));

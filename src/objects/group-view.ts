@@ -1,4 +1,4 @@
-import { nodeFacts } from "../auth/node-facts.js";
+import { nodeFactsOf } from "../auth/node-facts.js";
 import { canSee, type Principal } from "../auth/policy.js";
 import type { Store } from "../store/store.js";
 import type { Attributes } from "./schema.js";
@@ -21,7 +21,7 @@ export function listGroupViews(store: Store, principal: Principal): GroupView[] 
   const unscoped = principal.role === "admin" || principal.groups.length === 0;
   // One read of the nodes gives every group's members: not one scan of the nodes per group.
   const nodes = store.listObjects("node");
-  const facts = nodeFacts({ listObjects: () => nodes, getObject: (type, name) => store.getObject(type, name) });
+  const facts = nodeFactsOf(nodes, store);
   const visible = new Set(facts.filter((node) => canSee(principal, node)).map((node) => node.name));
   const defined = new Map(store.listObjects("group").map((group) => [group.name, group.attributes]));
   const membersOf = new Map<string, string[]>([...defined.keys()].map((name) => [name, []]));
