@@ -1,5 +1,19 @@
 import { formatNodelsListing, nodelsListing } from "../../../src/noderange/listing.js";
+import { expect } from "vitest";
+import { SyscloneError } from "../../../src/errors/errors.js";
 import { expandNoderange, type NoderangeContext, type Shorthand } from "../../../src/noderange/noderange.js";
+
+/** The typed error `run` throws; fails the test when it throws nothing or something else. */
+export function refusal(run: () => unknown): SyscloneError {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(SyscloneError);
+  return caught as SyscloneError;
+}
 
 /**
  * An in-memory cluster for replaying xCAT's man-page examples and xCAT-test cases: mkdef

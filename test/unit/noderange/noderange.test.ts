@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expandNoderange, type ExpandOptions, type NoderangeContext } from "../../../src/noderange/noderange.js";
-import { SyscloneError } from "../../../src/errors/errors.js";
+import { refusal } from "./cluster.js";
 
 const groups: Record<string, string[]> = {
   compute: ["node01", "node02", "node03", "node04"],
@@ -33,17 +33,6 @@ const context: NoderangeContext = {
   attributeNames: ["groups", "osimage", "mac", "state"],
   attribute: (node, name) => (Object.hasOwn(attributes, node) ? attributes[node]?.[name] : undefined) ?? "",
 };
-
-function refusal(run: () => unknown): SyscloneError {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(SyscloneError);
-  return caught as SyscloneError;
-}
 
 describe("expandNoderange", () => {
   it.each([

@@ -9,19 +9,7 @@
  * we follow them, and examples 4 and 5's form is what -H prints.
  */
 import { describe, expect, it } from "vitest";
-import { SyscloneError } from "../../../src/errors/errors.js";
-import { Cluster, seq } from "./cluster.js";
-
-function refusal(run: () => unknown): SyscloneError {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(SyscloneError);
-  return caught as SyscloneError;
-}
+import { Cluster, refusal, seq } from "./cluster.js";
 
 describe("nodels(1) examples", () => {
   it("1. nodels lists every node", () => {

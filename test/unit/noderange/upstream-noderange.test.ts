@@ -6,20 +6,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SyscloneError } from "../../../src/errors/errors.js";
 import { projectRoot } from "../../helpers/cli.js";
-import { Cluster, seq, sorted } from "./cluster.js";
-
-function refusal(run: () => unknown): SyscloneError {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(SyscloneError);
-  return caught as SyscloneError;
-}
+import { Cluster, refusal, seq, sorted } from "./cluster.js";
 
 function without(names: readonly string[], ...drop: (readonly string[])[]): string[] {
   const dropped = new Set(drop.flat());
