@@ -182,4 +182,19 @@ export const migrations: readonly { version: number; sql: string }[] = [
       ALTER TABLE nodes ADD COLUMN osimagepin TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    // BMC power and console (issue 16).
+    version: 9,
+    sql: `SELECT 1;`,
+  },
+  {
+    // Hardware inventory, hwreq, pre-install scripts (issue 17).
+    version: 10,
+    sql: `SELECT 1;`,
+  },
+  {
+    // Free vars.KEY attributes for templates (issue 17).
+    version: 11,
+    sql: `SELECT 1;`,
+  },
 ];
