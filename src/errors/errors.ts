@@ -59,6 +59,9 @@ export const errorCatalog = {
   BAD_REQUEST: { exit: 2, http: 400 },
   TOOL_MISSING: { exit: 30, http: 500 },
   NOT_AVAILABLE: { exit: 31, http: 501 },
+  BAD_TEMPLATE: { exit: 3, http: 422 },
+  BAD_DISK_IMAGE: { exit: 3, http: 422 },
+  IMPORT_FAILED: { exit: 63, http: 500 },
   INTERNAL: { exit: 70, http: 500 },
 } as const satisfies Record<string, { exit: number; http: number }>;
 
