@@ -9,6 +9,7 @@ packages=(
   iproute2 shellcheck kmod cpio zstd dosfstools mtools gzip
   qemu-system-x86 ipxe-qemu ovmf debootstrap busybox-static lvm2 mdadm udpcast xz-utils dnsmasq-base ipxe nftables openssl
   chromium
+  openipmi ipmitool
 )
 missing=()
 for package in "${packages[@]}"; do
