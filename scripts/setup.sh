@@ -10,6 +10,8 @@ packages=(
   qemu-system-x86 ipxe-qemu ovmf debootstrap busybox-static lvm2 mdadm udpcast xz-utils dnsmasq-base ipxe nftables openssl
   chromium
   openipmi ipmitool
+  wrk
+  xorriso isolinux syslinux-common grub-efi-amd64-bin
 )
 missing=()
 for package in "${packages[@]}"; do
