@@ -28,7 +28,7 @@ mirror() {
 
 root="$cache/golden.tmp"
 rm -rf "$root"
-packages=linux-image-amd64,grub2-common,grub-pc-bin,grub-efi-amd64-bin,openssh-server,rsync,ifupdown,isc-dhcp-client,systemd-sysv,udev,kmod,iproute2,procps,e2fsprogs,dosfstools,fdisk,efibootmgr
+packages=linux-image-amd64,grub2-common,grub-pc-bin,grub-efi-amd64-bin,openssh-server,rsync,ifupdown,isc-dhcp-client,systemd-sysv,udev,kmod,iproute2,procps,e2fsprogs,dosfstools,fdisk,efibootmgr,kexec-tools
 debootstrap --variant=minbase --include="$packages" bookworm "$root" "$(mirror)" >&2
 
 echo golden >"$root/etc/hostname"
@@ -45,6 +45,9 @@ GRUB_SERIAL_COMMAND="serial --speed=115200"
 GRUB_DISABLE_OS_PROBER=true
 EOF
 sed -i 's/ens3/eth0/' "$root/etc/network/interfaces"
+# kexec-tools is there for `rinstall --kexec`; its Debian default (reboots go through kexec) would
+# skip the firmware on every reboot, and PXE-managed nodes must go through it.
+sed -i 's/^LOAD_KEXEC=.*/LOAD_KEXEC=false/' "$root/etc/default/kexec"
 printf 'PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n' >"$root/etc/ssh/sshd_config.d/sysclone.conf"
 install -d -m 700 "$root/root/.ssh"
 : >"$root/etc/machine-id"
