@@ -62,6 +62,9 @@ export const errorCatalog = {
   BAD_TEMPLATE: { exit: 3, http: 422 },
   BAD_DISK_IMAGE: { exit: 3, http: 422 },
   IMPORT_FAILED: { exit: 63, http: 500 },
+  NO_PINNED_HOSTKEY: { exit: 16, http: 409 },
+  NO_REBOOT_METHOD: { exit: 66, http: 422 },
+  MEDIA_BUILD_FAILED: { exit: 67, http: 500 },
   INTERNAL: { exit: 70, http: 500 },
 } as const satisfies Record<string, { exit: number; http: number }>;
 

@@ -13,6 +13,8 @@ export const eventKinds = [
   "multicast-start", "multicast-join", "multicast-streaming", "multicast-end",
   // commands: nodeset, updatenode, imgcapture, rmimage
   "nodeset", "updated", "updatenode-failed", "hostkey-pinned", "captured", "image-version-removed", "image-removed",
+  // rinstall --kexec (src/reinstall), sysclone media build (src/media)
+  "reinstall", "reinstall-failed", "media-built",
 ] as const;
 export type EventKind = (typeof eventKinds)[number];
 
