@@ -11,6 +11,7 @@ const kinds = [
   "token", "token-refused", "plan", "progress", "finish", "fail", "booted", "hostkey-refused",
   "multicast-start", "multicast-join", "multicast-streaming", "multicast-end",
   "nodeset", "updated", "updatenode-failed", "hostkey-pinned", "captured", "image-version-removed", "image-removed",
+  "reinstall", "reinstall-failed", "media-built",
 ] as const satisfies readonly EventKind[];
 // Fails to compile when the server knows a kind this list lacks.
 const complete: Exclude<EventKind, (typeof kinds)[number]> extends never ? true : never = true;
