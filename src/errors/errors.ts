@@ -12,6 +12,7 @@ export const errorCatalog = {
   BAD_CLUSTER_XML: { exit: 3, http: 422 },
   BAD_FACTS: { exit: 3, http: 422 },
   BAD_SYNCLIST: { exit: 3, http: 422 },
+  BAD_CONFIG: { exit: 3, http: 422 },
   BAD_HOSTKEY: { exit: 2, http: 400 },
   UNKNOWN_OBJECT: { exit: 4, http: 404 },
   ALREADY_EXISTS: { exit: 4, http: 409 },
