@@ -69,6 +69,7 @@ export const errorCatalog = {
   NO_PINNED_HOSTKEY: { exit: 16, http: 409 },
   NO_REBOOT_METHOD: { exit: 66, http: 422 },
   MEDIA_BUILD_FAILED: { exit: 67, http: 500 },
+  BAD_ADDRESS: { exit: 2, http: 400 },
   INTERNAL: { exit: 70, http: 500 },
 } as const satisfies Record<string, { exit: number; http: number }>;
 
