@@ -70,6 +70,12 @@ export const errorCatalog = {
   NO_REBOOT_METHOD: { exit: 66, http: 422 },
   MEDIA_BUILD_FAILED: { exit: 67, http: 500 },
   BAD_ADDRESS: { exit: 2, http: 400 },
+  // BMC power and consoles (issue 16)
+  NO_BMC: { exit: 33, http: 422 },
+  BMC_UNREACHABLE: { exit: 34, http: 502 },
+  BMC_AUTH_REFUSED: { exit: 35, http: 502 },
+  BMC_COMMAND_FAILED: { exit: 36, http: 502 },
+  SECRET_UNREADABLE: { exit: 37, http: 500 },
   INTERNAL: { exit: 70, http: 500 },
 } as const satisfies Record<string, { exit: number; http: number }>;
 
