@@ -21,8 +21,22 @@ export function recordAudit(store: Pick<Store, "audit">, entry: { actor: string;
 
 type Snapshot = Map<string, Attributes>;
 
+/** Secrets read as the mask (so the audit never holds one); their sealed form joins the comparison under a key no attribute has. */
+const SECRET_STAMP = "\u0000secrets";
+
 function snapshot(store: Store, types: readonly ObjectType[]): Map<ObjectType, Snapshot> {
-  return new Map(types.map((type) => [type, new Map(store.listObjects(type).map(({ name, attributes }) => [name, attributes]))]));
+  return new Map(
+    types.map((type) => {
+      const stamps = store.secretStamps(type);
+      return [type, new Map(store.listObjects(type).map(({ name, attributes }) => [name, stamps.has(name) ? { ...attributes, [SECRET_STAMP]: stamps.get(name) ?? "" } : attributes]))];
+    }),
+  );
+}
+
+function recorded(attributes: Attributes | undefined): Attributes | null {
+  if (!attributes) return null;
+  const { [SECRET_STAMP]: _stamp, ...shown } = attributes;
+  return shown;
 }
 
 function same(a: Attributes, b: Attributes): boolean {
@@ -49,7 +63,7 @@ export function auditedChange<T>(store: Store, actor: Actor, action: string, wor
         const was = old.get(name);
         const is = now.get(name);
         if (was && is && same(was, is)) continue;
-        recordAudit(store, { actor: actor.name, via: actor.via, from: actor.from, action, type, name, before: was ?? null, after: is ?? null });
+        recordAudit(store, { actor: actor.name, via: actor.via, from: actor.from, action, type, name, before: recorded(was), after: recorded(is) });
       }
     }
     return result;

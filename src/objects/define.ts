@@ -103,5 +103,6 @@ export function renameNode(store: Store, from: string, to: string): void {
     throw new SyscloneError("USAGE", `node ${from} has an install under way and cannot be renamed now`, { hint: `wait for it to finish, or revoke it: nodeset ${from} boot` });
   }
   store.createObject("node", to, attributes);
+  store.copySecrets("node", from, to);
   store.deleteObject("node", from);
 }

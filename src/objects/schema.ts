@@ -3,6 +3,7 @@ import { SyscloneError } from "../errors/errors.js";
 import { isValidNodeName } from "../noderange/noderange.js";
 import { isHostName } from "../format/host-name.js";
 import { hasControlCharacter, quoteInput } from "./quote.js";
+import { formatHwreq, parseHwreq } from "../inventory/hwreq.js";
 
 export const objectTypes = ["node", "group", "osimage"] as const;
 export type ObjectType = (typeof objectTypes)[number];
@@ -60,6 +61,11 @@ const integerBetween = (min: number, max: number) => (value: string): string => 
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new Error(`${quoteInput(value)} is not a whole number from ${min} to ${max}`);
   return String(Number(value));
 };
+/** Checked when set (chdef, mkdef): a bad rule is refused with BAD_HWREQ saying which rule and why. */
+const hwreq = (value: string): string => formatHwreq(parseHwreq(value));
+const hwreqDescription = "hardware requirements checked before a byte is written, e.g. mem>=64G,cpus>=16,disks>=2,disk0>=480GB,nicspeed>=10000 (every rule of the osimage, the groups and the node must hold)";
+const prescriptsDescription = "pre-install scripts (prescripts/ of the home, then sysclone's) run in the initrd before the plan";
+
 const oneOf = (...allowed: string[]) => (value: string): string => {
   if (!allowed.includes(value)) throw new Error(`${quoteInput(value)} is not one of ${allowed.join(", ")}`);
   return value;
@@ -80,6 +86,8 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "sshport", kind: "integer", description: "SSH port", defaultValue: "22", normalise: integerBetween(1, 65535) },
     { name: "osimage", kind: "text", description: "image the node is cloned from", normalise: normaliseName },
     { name: "postscripts", kind: "list", description: "postscripts run after cloning", normalise: listOf(normaliseName) },
+    { name: "prescripts", kind: "list", description: prescriptsDescription, normalise: listOf(normaliseName) },
+    { name: "hwreq", kind: "text", description: hwreqDescription, normalise: hwreq },
     { name: "hostkey", kind: "text", description: "pinned SSH host key (type base64); empty to pin anew on next connect" },
     { name: "netmask", kind: "text", description: "netmask of the node's own address (update_network)", normalise: ipAddress },
     { name: "gateway", kind: "text", description: "default gateway (update_network)", normalise: ipAddress },
@@ -108,6 +116,8 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "priority", kind: "integer", description: "override priority (lower wins)", defaultValue: "50", normalise: integerBetween(0, 1_000_000) },
     { name: "osimage", kind: "text", description: "image for the group's nodes", normalise: normaliseName },
     { name: "postscripts", kind: "list", description: "postscripts for the group's nodes", normalise: listOf(normaliseName) },
+    { name: "prescripts", kind: "list", description: prescriptsDescription, normalise: listOf(normaliseName) },
+    { name: "hwreq", kind: "text", description: hwreqDescription, normalise: hwreq },
     { name: "transport", kind: "text", description: "clone transport for the group's nodes, over their osimage's", normalise: oneOf("rsync", "archive", "multicast") },
     { name: "protected", kind: "text", description: "yes: nodeset refuses the group's nodes unless an admin forces it (say why in protectreason)", normalise: oneOf("yes", "no") },
     { name: "protectreason", kind: "text", description: "why the group is protected, shown when nodeset refuses its nodes" },
@@ -119,6 +129,8 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "retain", kind: "integer", description: "versions kept after a capture", defaultValue: "3", normalise: integerBetween(1, 1000) },
     { name: "exclude", kind: "list", description: "extra paths excluded from capture (rsync patterns)" },
     { name: "postscripts", kind: "list", description: "postscripts run after cloning", normalise: listOf(normaliseName) },
+    { name: "prescripts", kind: "list", description: prescriptsDescription, normalise: listOf(normaliseName) },
+    { name: "hwreq", kind: "text", description: hwreqDescription, normalise: hwreq },
     { name: "transport", kind: "text", description: "clone transport", defaultValue: "rsync", normalise: oneOf("rsync", "archive", "multicast") },
     { name: "allowsmaller", kind: "text", description: "accept target disks smaller than the golden one if the image fits", defaultValue: "no", normalise: oneOf("yes", "no") },
     { name: "verify", kind: "text", description: "clones check every file against the manifest", defaultValue: "yes", normalise: oneOf("yes", "no") },
@@ -177,6 +189,7 @@ export function normaliseAttributes(type: ObjectType, attributes: Attributes, op
     try {
       out[name] = spec.normalise(value);
     } catch (error) {
+      if (error instanceof SyscloneError) throw error;
       throw new SyscloneError("BAD_ATTRIBUTE", `${type} attribute ${name}: ${(error as Error).message}`);
     }
   }

@@ -9,11 +9,38 @@ export interface InventoryDisk {
   readonly readOnly?: boolean;
   readonly model?: string;
   readonly serial?: string;
+  /** A spinning disk (queue/rotational); false for SSD and NVMe. */
+  readonly rotational?: boolean;
+  /** How it is attached: nvme, sata, scsi, virtio, usb, md (an array a pre-install script made), … */
+  readonly transport?: string;
+  /** An md array's level (raid1, …): the disk is an array assembled in the initrd, not a drive. */
+  readonly raidLevel?: string;
+  /** The array this disk belongs to (its holder, e.g. md0): it is not a target of its own. */
+  readonly memberOf?: string;
 }
 
 export interface InventoryNic {
   readonly name: string;
   readonly mac: string;
+  readonly driver?: string;
+  /** Carrier present. */
+  readonly link?: boolean;
+  /** Link speed in Mbit/s, when the link is up and the driver says. */
+  readonly speedMbps?: number;
+}
+
+export interface InventoryCpu {
+  readonly model?: string;
+  /** Logical CPUs the kernel sees. */
+  readonly count: number;
+}
+
+export interface InventoryDmi {
+  readonly uuid?: string;
+  readonly serial?: string;
+  readonly product?: string;
+  readonly vendor?: string;
+  readonly biosVersion?: string;
 }
 
 /** What a booted node reports about itself before it gets a plan. */
@@ -21,7 +48,10 @@ export interface Inventory {
   readonly disks: readonly InventoryDisk[];
   readonly nics: readonly InventoryNic[];
   readonly firmware: "uefi" | "bios";
-  readonly dmi?: { readonly uuid?: string; readonly serial?: string; readonly product?: string; readonly vendor?: string };
+  readonly dmi?: InventoryDmi;
+  readonly cpu?: InventoryCpu;
+  /** MemTotal of /proc/meminfo, in bytes. */
+  readonly memoryBytes?: number;
   /** Set by a virtual node: clone into this directory, touch no disk. */
   readonly targetDirectory?: string;
 }

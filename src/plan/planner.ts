@@ -18,6 +18,8 @@ import { espMountPoint, nodeEnvironment, type NodeIdentity } from "./environment
 import { planVolumeGroups } from "./lvm.js";
 import { checkImageFits } from "./capacity.js";
 import { planRaids } from "./raid.js";
+import { candidateDisks } from "./candidates.js";
+import { checkHwreq, type HwreqRule } from "../inventory/hwreq.js";
 
 export interface PlanNode extends NodeIdentity {
   readonly allowSmaller: boolean;
@@ -51,18 +53,15 @@ export interface PlanInput {
   readonly rsyncPort: number;
   /** Source of new filesystem UUIDs (random in production, fixed in tests). */
   readonly newUuid: () => string;
+  /** Hardware requirements that apply (the osimage's, each group's, the node's): every rule of every set must hold. */
+  readonly hwreq?: readonly { readonly source: string; readonly rules: readonly HwreqRule[] }[];
+  /** The machine as it booted, before pre-install scripts changed its storage: what hwreq is checked against (default: inventory). */
+  readonly hardware?: Inventory;
 }
 
 /** When a smaller disk is allowed, the image must fit with this much to spare. */
 export const SMALLER_DISK_MARGIN = 1.1;
-const IGNORED_DISK = /^(loop|ram|zram|sr|fd|md|dm-|nbd)/;
-
-/** Disks a clone may write, in the order golden disks map onto them. */
-export function candidateDisks(inventory: Inventory): InventoryDisk[] {
-  return inventory.disks
-    .filter((d) => !IGNORED_DISK.test(d.name) && d.sizeBytes > 0 && !d.removable && !d.readOnly)
-    .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
-}
+export { candidateDisks };
 
 function planDisks(input: PlanInput): { disks: PlannedDisk[]; deviceMap: Map<string, string>; warnings: string[] } {
   const { layout, image, node } = input;
@@ -207,6 +206,8 @@ function planPostscripts(input: PlanInput): ClonePlan["postscripts"] {
 
 /** (layout, inventory, node, image) → what the clone will do, or a typed refusal. Touches nothing. */
 export function planClone(input: PlanInput): ClonePlan {
+  // The hardware rules come first, with the size rule after them: a refusal lists every unmet rule, nothing is written.
+  checkHwreq(input.node.name, input.hwreq ?? [], input.hardware ?? input.inventory);
   const common = {
     node: input.node.name,
     osimage: input.image.name,

@@ -188,9 +188,26 @@ export const migrations: readonly { version: number; sql: string }[] = [
     sql: `SELECT 1;`,
   },
   {
-    // Hardware inventory, hwreq, pre-install scripts (issue 17).
+    // Hardware inventory, hwreq, pre-install scripts (issue 17): inventories keeps every report (install, shell,
+    // discovery); an install's row is the machine as it booted, before its pre-install scripts ran.
     version: 10,
-    sql: `SELECT 1;`,
+    sql: `
+      ALTER TABLE nodes ADD COLUMN hwreq TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN prescripts TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN hwreq TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN prescripts TEXT NOT NULL DEFAULT '';
+      ALTER TABLE osimages ADD COLUMN hwreq TEXT NOT NULL DEFAULT '';
+      ALTER TABLE osimages ADD COLUMN prescripts TEXT NOT NULL DEFAULT '';
+      CREATE TABLE inventories (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        node TEXT NOT NULL,
+        taken_at TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('install', 'shell', 'discovery')),
+        install_id INTEGER NOT NULL DEFAULT 0,
+        inventory TEXT NOT NULL
+      );
+      CREATE INDEX inventories_node ON inventories (node, id);
+    `,
   },
   {
     // Free vars.KEY attributes for templates (issue 17).

@@ -5,6 +5,7 @@ import type { EventQuery, NewEvent, StoredEventKind } from "./event-kinds.js";
 import { InstallTable } from "./installs.js";
 import { UserTable } from "./users.js";
 import { AuditTable } from "./audit.js";
+import { InventoryTable } from "./inventories.js";
 import { prepareDatabaseFile, tightenDatabaseFiles } from "./private-files.js";
 import { migrations } from "./migrations.js";
 
@@ -39,12 +40,14 @@ export class Store {
   readonly installs: InstallTable;
   readonly users: UserTable;
   readonly audit: AuditTable;
+  readonly inventories: InventoryTable;
 
   private constructor(db: Database.Database) {
     this.db = db;
     this.installs = new InstallTable(db);
     this.users = new UserTable(db);
     this.audit = new AuditTable(db);
+    this.inventories = new InventoryTable(db);
   }
 
   static open(file: string): Store {
