@@ -8,7 +8,7 @@ packages=(
   rsync openssh-server openssh-client fdisk util-linux e2fsprogs xfsprogs acl attr
   iproute2 shellcheck kmod cpio zstd dosfstools mtools gzip
   qemu-system-x86 ipxe-qemu ovmf debootstrap busybox-static lvm2 mdadm udpcast xz-utils dnsmasq-base ipxe nftables openssl
-  chromium
+  chromium man-db
   openipmi ipmitool
   wrk
   xorriso isolinux syslinux-common grub-efi-amd64-bin

@@ -30,6 +30,10 @@ export interface Command {
   readonly usage: string;
   readonly options: Options;
   readonly examples?: readonly string[];
+  /** What the command does, for its man page and `sysclone help NAME`: paragraphs separated by a blank line. */
+  readonly description?: string;
+  /** One line of help per option, by the option's long name (those without one show only their flags). */
+  readonly optionHelp?: Readonly<Record<string, string>>;
   /** Runs through the management API too (SYSCLONE_URL set): it uses only deps.backend(), never the store. */
   readonly remote?: boolean;
   /** Rewrites argv before parsing, for flags whose value is optional (updatenode -P [list]). */
@@ -86,8 +90,4 @@ export function positiveIntegerOption(args: ParsedArgs, name: string, fallback: 
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new SyscloneError("USAGE", `--${name} ${text} is not a positive whole number`);
   return Number(text);
-}
-
-export function helpText(command: Command): string {
-  return [`${command.name} — ${command.summary}`, `usage: ${command.usage}`, ...(command.examples ?? []).map((e) => `  e.g. ${e}`)].join("\n");
 }

@@ -6,7 +6,7 @@ import { ImageRepository } from "../image/repository.js";
 import { Store } from "../store/store.js";
 import { chdef } from "./chdef.js";
 import { clusterCommand } from "./cluster.js";
-import { helpText, parseCommandArgs, type Command, type CommandDeps } from "./command.js";
+import { parseCommandArgs, type Command, type CommandDeps } from "./command.js";
 import { imgcapture } from "./imgcapture.js";
 import { keys } from "./keys.js";
 import { layoutCheck } from "./layout-check.js";
@@ -34,31 +34,50 @@ import { apiClient } from "../remote/client.js";
 import { remoteBackend } from "../remote/backend.js";
 import { remoteSettings } from "../remote/settings.js";
 import { quoteInput } from "../objects/quote.js";
+import { commandDoc } from "../docs/command-doc.js";
+import { renderHelpText } from "../docs/help-text.js";
 
-const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit];
+/** Every command, `sysclone WORD WORD` forms included: the CLI, `sysclone help` and the man pages all read this list. */
+export const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, layoutCheck, initrdBuild];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name);
 }
 
-/** `sysclone SUB …` → the command and its arguments; other binaries are commands themselves. */
-function resolve(invokedAs: string, argv: readonly string[]): { command: Command; args: readonly string[] } {
+/** The command argv begins with: a two-word form (`initrd build`) before a one-word one. */
+function commandAt(argv: readonly string[]): { command: Command; args: readonly string[] } | undefined {
+  const [first, second] = argv;
+  const two = first === undefined || second === undefined ? undefined : findCommand(`${first} ${second}`);
+  if (two) return { command: two, args: argv.slice(2) };
+  const one = first === undefined ? undefined : findCommand(first);
+  return one ? { command: one, args: argv.slice(1) } : undefined;
+}
+
+function commandList(): string {
+  return commands.map((c) => `  ${c.name.padEnd(13)} ${c.summary}`).join("\n");
+}
+
+/** `sysclone SUB …` → the command and its arguments, or the help asked for; other binaries are commands themselves. */
+function resolve(invokedAs: string, argv: readonly string[]): { command: Command; args: readonly string[] } | { text: string } {
   if (invokedAs !== "sysclone") {
     const command = findCommand(invokedAs);
     if (!command) throw new SyscloneError("USAGE", `unknown command ${invokedAs}`);
     return { command, args: argv };
   }
   const [sub, ...rest] = argv;
-  if (sub === "layout" && rest[0] === "check") return { command: layoutCheck, args: rest.slice(1) };
-  if (sub === "initrd" && rest[0] === "build") return { command: initrdBuild, args: rest.slice(1) };
-  const command = sub === undefined ? undefined : findCommand(sub);
-  if (!command) {
-    const list = [...commands, layoutCheck, initrdBuild].map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join("\n");
-    throw new SyscloneError("USAGE", sub === undefined || sub === "help" || sub === "--help" ? `commands:\n${list}` : `unknown command "${sub}"`, {
+  if ((sub === "help" || sub === "--help") && rest.length === 0) return { text: `commands:\n${commandList()}\nrun \`sysclone help COMMAND\` (or \`man COMMAND\`) for one command's page\n` };
+  if (sub === "help") {
+    const asked = commandAt(rest);
+    if (!asked || asked.args.length > 0) throw new SyscloneError("USAGE", `no command named "${rest.join(" ")}"`, { hint: "run `sysclone help` for the list" });
+    return { text: renderHelpText(commandDoc(asked.command)) };
+  }
+  const found = commandAt(argv);
+  if (!found) {
+    throw new SyscloneError("USAGE", sub === undefined ? `commands:\n${commandList()}` : `unknown command "${sub}"`, {
       hint: "run `sysclone help` for the list",
     });
   }
-  return { command, args: rest };
+  return found;
 }
 
 /** A command that works only at the server's shell, asked for with SYSCLONE_URL set: refused, not run against a local store. */
@@ -88,10 +107,15 @@ export async function main(invokedAs: string, argv: readonly string[]): Promise<
   const home = resolveHome();
   let store: Store | undefined;
   try {
-    const { command, args } = resolve(invokedAs, argv);
+    const resolved = resolve(invokedAs, argv);
+    if ("text" in resolved) {
+      process.stdout.write(resolved.text);
+      return 0;
+    }
+    const { command, args } = resolved;
     const parsed = parseCommandArgs(command, args);
     if (parsed.values["help"]) {
-      process.stdout.write(`${helpText(command)}\n`);
+      process.stdout.write(renderHelpText(commandDoc(command)));
       return 0;
     }
     const serverUrl = process.env["SYSCLONE_URL"] ?? "";
