@@ -107,6 +107,7 @@ echo "modules ${#order[@]}" >> "$contents"
 
 install -m 0755 "$here/init" "$root/init"
 install -m 0755 "$here/udhcpc.script" "$root/lib/sysclone/udhcpc.script"
+install -m 0644 "$here/media.sh" "$root/lib/sysclone/media.sh"
 install -m 0644 "$agent/clone/lib.sh" "$root/lib/sysclone/lib.sh"
 install -m 0755 "$agent/clone/sysclone-clone.sh" "$root/lib/sysclone/sysclone-clone.sh"
 openssl pkey -pubin -in "$signing_key" -noout 2>/dev/null || { echo "build.sh: $signing_key is not a public key in PEM" >&2; exit 2; }
