@@ -33,8 +33,9 @@ export const errors = { "4xx": errorBody, "5xx": errorBody } as const;
 export const attributesSchema = {
   type: "object",
   additionalProperties: { type: "string", maxLength: 4096 },
-  propertyNames: { pattern: "^[a-z][a-z0-9]{0,31}$" },
-  maxProperties: 64,
+  // vars.KEY: the free attributes templates read (src/objects/vars.ts).
+  propertyNames: { pattern: "^([a-z][a-z0-9]{0,31}|vars\\.[A-Za-z_][A-Za-z0-9_-]{0,63})$" },
+  maxProperties: 256,
 } as const;
 
 export const attributesBody = {

@@ -3,7 +3,9 @@ import { SyscloneError } from "../errors/errors.js";
 import { isValidNodeName } from "../noderange/noderange.js";
 import { isHostName } from "../format/host-name.js";
 import { hasControlCharacter, quoteInput } from "./quote.js";
+import { SEALED_PREFIX } from "./secret-mask.js";
 import { formatHwreq, parseHwreq } from "../inventory/hwreq.js";
+import { MAX_VAR_VALUE, isVarAttribute, varKeyOf } from "./vars.js";
 
 export const objectTypes = ["node", "group", "osimage"] as const;
 export type ObjectType = (typeof objectTypes)[number];
@@ -17,6 +19,8 @@ export interface AttributeSpec {
   /** Set by sysclone itself; chdef refuses it. */
   readonly readOnly?: boolean;
   readonly defaultValue?: string;
+  /** A secret: sealed in the database, shown as ******** (src/objects/secret-mask.ts), never in clear outside the code that uses it. */
+  readonly secret?: boolean;
   /** Returns the normalised value or throws a message. */
   readonly normalise?: (value: string) => string;
 }
@@ -66,6 +70,17 @@ const hwreq = (value: string): string => formatHwreq(parseHwreq(value));
 const hwreqDescription = "hardware requirements checked before a byte is written, e.g. mem>=64G,cpus>=16,disks>=2,disk0>=480GB,nicspeed>=10000 (every rule of the osimage, the groups and the node must hold)";
 const prescriptsDescription = "pre-install scripts (prescripts/ of the home, then sysclone's) run in the initrd before the plan";
 
+/** A BMC: an IP address or a host name. */
+const bmcAddress = (value: string): string => {
+  if (isIP(value) === 0 && !isHostName(value)) throw new Error(`${quoteInput(value)} is not an IP address or host name`);
+  return value;
+};
+/** IPMI 2.0 user names and passwords are at most 16 and 20 bytes. */
+const ipmiText = (max: number) => (value: string): string => {
+  if (Buffer.byteLength(value) > max) throw new Error(`is longer than ${max} bytes (IPMI's limit)`);
+  if (value.startsWith(SEALED_PREFIX)) throw new Error(`may not begin with ${SEALED_PREFIX}`);
+  return value;
+};
 const oneOf = (...allowed: string[]) => (value: string): string => {
   if (!allowed.includes(value)) throw new Error(`${quoteInput(value)} is not one of ${allowed.join(", ")}`);
   return value;
@@ -111,6 +126,12 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "osimagepin", kind: "text", description: "osimage version an install uses, as NAME@N (set by nodeset osimage=NAME@N, cleared by nodeset osimage=NAME); empty: the image's current version", readOnly: true },
     { name: "protected", kind: "text", description: "yes: nodeset refuses the node unless an admin forces it (say why in protectreason)", normalise: oneOf("yes", "no") },
     { name: "protectreason", kind: "text", description: "why the node is protected, shown when nodeset refuses it" },
+    { name: "mgt", kind: "text", description: "how rpower, rsetboot, rinstall and rcons reach the node: ipmi (its BMC) or none; empty: its groups'", normalise: oneOf("ipmi", "none") },
+    { name: "bmc", kind: "text", description: "address of the node's BMC (IP address or host name)", normalise: bmcAddress },
+    { name: "bmcport", kind: "integer", description: "UDP port of the BMC's IPMI LAN interface", defaultValue: "623", normalise: integerBetween(1, 65535) },
+    { name: "bmcusername", kind: "text", description: "IPMI user on the BMC; empty: its groups'", normalise: ipmiText(16) },
+    { name: "bmcpassword", kind: "text", description: "IPMI password; a secret: stored encrypted, shown as ********; bmcpassword=- reads it from stdin; empty: its groups'", secret: true, normalise: ipmiText(20) },
+    { name: "bmccipher", kind: "integer", description: "IPMI 2.0 cipher suite (ipmitool -C); empty: its groups', else 3", normalise: integerBetween(0, 17) },
   ],
   group: [
     { name: "priority", kind: "integer", description: "override priority (lower wins)", defaultValue: "50", normalise: integerBetween(0, 1_000_000) },
@@ -121,6 +142,10 @@ export const schemas: Record<ObjectType, readonly AttributeSpec[]> = {
     { name: "transport", kind: "text", description: "clone transport for the group's nodes, over their osimage's", normalise: oneOf("rsync", "archive", "multicast") },
     { name: "protected", kind: "text", description: "yes: nodeset refuses the group's nodes unless an admin forces it (say why in protectreason)", normalise: oneOf("yes", "no") },
     { name: "protectreason", kind: "text", description: "why the group is protected, shown when nodeset refuses its nodes" },
+    { name: "mgt", kind: "text", description: "power and console management of the group's nodes: ipmi or none", normalise: oneOf("ipmi", "none") },
+    { name: "bmcusername", kind: "text", description: "IPMI user on the group's nodes' BMCs", normalise: ipmiText(16) },
+    { name: "bmcpassword", kind: "text", description: "IPMI password of the group's nodes' BMCs (a secret, as the node's)", secret: true, normalise: ipmiText(20) },
+    { name: "bmccipher", kind: "integer", description: "IPMI 2.0 cipher suite for the group's nodes' BMCs", normalise: integerBetween(0, 17) },
   ],
   osimage: [
     { name: "provmethod", kind: "text", description: "provisioning method", defaultValue: "sysclone", normalise: oneOf("sysclone") },
@@ -167,10 +192,14 @@ export function parseObjectType(text: string | undefined): ObjectType {
 export function normaliseAttributes(type: ObjectType, attributes: Attributes, options: { allowReadOnly?: boolean } = {}): Attributes {
   const out: Attributes = {};
   for (const [name, rawValue] of Object.entries(attributes)) {
+    if (isVarAttribute(name)) {
+      out[name] = normaliseVar(type, name, rawValue);
+      continue;
+    }
     const spec = attributeSpec(type, name);
     if (!spec) {
       throw new SyscloneError("BAD_ATTRIBUTE", `${type} has no attribute ${quoteInput(name)}`, {
-        hint: `known attributes: ${schemas[type].map((s) => s.name).join(", ")}`,
+        hint: `known attributes: ${schemas[type].map((s) => s.name).join(", ")}, and free vars.KEY`,
       });
     }
     if (spec.readOnly && !options.allowReadOnly) {
@@ -194,6 +223,17 @@ export function normaliseAttributes(type: ObjectType, attributes: Attributes, op
     }
   }
   return out;
+}
+
+/** vars.KEY=VALUE: any one-line text of at most MAX_VAR_VALUE characters; empty clears it. */
+function normaliseVar(type: ObjectType, name: string, rawValue: string): string {
+  varKeyOf(name, type);
+  const value = rawValue.trim();
+  if (hasControlCharacter(value)) {
+    throw new SyscloneError("BAD_ATTRIBUTE", `${type} attribute ${name}: ${quoteInput(value)} holds a line break or control character`, { hint: "give the value on one line" });
+  }
+  if (value.length > MAX_VAR_VALUE) throw new SyscloneError("BAD_ATTRIBUTE", `${type} attribute ${name}: the value is longer than ${MAX_VAR_VALUE} characters`);
+  return value;
 }
 
 export function defaults(type: ObjectType): Attributes {

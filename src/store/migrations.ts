@@ -183,9 +183,20 @@ export const migrations: readonly { version: number; sql: string }[] = [
     `,
   },
   {
-    // BMC power and console (issue 16).
+    // BMC power and console (issue 16): bmcpassword holds a sealed secret (src/store/secret-box.ts), never clear text.
     version: 9,
-    sql: `SELECT 1;`,
+    sql: `
+      ALTER TABLE nodes ADD COLUMN mgt TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN bmc TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN bmcport TEXT NOT NULL DEFAULT '623';
+      ALTER TABLE nodes ADD COLUMN bmcusername TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN bmcpassword TEXT NOT NULL DEFAULT '';
+      ALTER TABLE nodes ADD COLUMN bmccipher TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN mgt TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN bmcusername TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN bmcpassword TEXT NOT NULL DEFAULT '';
+      ALTER TABLE groups ADD COLUMN bmccipher TEXT NOT NULL DEFAULT '';
+    `,
   },
   {
     // Hardware inventory, hwreq, pre-install scripts (issue 17): inventories keeps every report (install, shell,
@@ -210,8 +221,12 @@ export const migrations: readonly { version: number; sql: string }[] = [
     `,
   },
   {
-    // Free vars.KEY attributes for templates (issue 17).
+    // Free vars.KEY attributes for templates (issue 17): one JSON object per row, KEY → value.
     version: 11,
-    sql: `SELECT 1;`,
+    sql: `
+      ALTER TABLE nodes ADD COLUMN vars TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE groups ADD COLUMN vars TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE osimages ADD COLUMN vars TEXT NOT NULL DEFAULT '{}';
+    `,
   },
 ];

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { SyscloneError } from "../errors/errors.js";
 import { schemas, type Attributes, type ObjectType } from "../objects/schema.js";
+import { isVarAttribute, varKeyOf, varsFromColumn, varsOf } from "../objects/vars.js";
 import type { EventQuery, NewEvent, StoredEventKind } from "./event-kinds.js";
 import { InstallTable } from "./installs.js";
 import { UserTable } from "./users.js";
@@ -8,6 +9,9 @@ import { AuditTable } from "./audit.js";
 import { InventoryTable } from "./inventories.js";
 import { prepareDatabaseFile, tightenDatabaseFiles } from "./private-files.js";
 import { migrations } from "./migrations.js";
+import path from "node:path";
+import { isSealed, SecretBox } from "./secret-box.js";
+import { SECRET_MASK } from "../objects/secret-mask.js";
 
 export interface ImageVersionRecord {
   readonly osimage: string;
@@ -42,7 +46,11 @@ export class Store {
   readonly audit: AuditTable;
   readonly inventories: InventoryTable;
 
-  private constructor(db: Database.Database) {
+  /** Seals and opens secret attributes (bmcpassword) with the home's var/secrets.key. */
+  readonly secrets: SecretBox;
+
+  private constructor(db: Database.Database, secrets: SecretBox) {
+    this.secrets = secrets;
     this.db = db;
     this.installs = new InstallTable(db);
     this.users = new UserTable(db);
@@ -57,9 +65,47 @@ export class Store {
     if (file !== ":memory:") tightenDatabaseFiles(file);
     db.pragma("busy_timeout = 5000");
     db.pragma("foreign_keys = ON");
-    const store = new Store(db);
+    const store = new Store(db, new SecretBox(file === ":memory:" ? undefined : path.join(path.dirname(file), "secrets.key")));
     store.migrate();
     return store;
+  }
+
+  /**
+   * A secret attribute as written: sealed. The mask (what reads show) keeps the stored value, so an
+   * lsdef -z stanza restores without losing it; an already sealed value (a rename) stays as it is.
+   */
+  private sealSecrets(type: ObjectType, attributes: Attributes): Attributes {
+    const out: Attributes = { ...attributes };
+    for (const spec of schemas[type]) {
+      const value = out[spec.name];
+      if (!spec.secret || value === undefined) continue;
+      if (value === SECRET_MASK) delete out[spec.name];
+      else if (value !== "" && !isSealed(value)) out[spec.name] = this.secrets.seal(value);
+    }
+    return out;
+  }
+
+  /** A secret attribute of one object in clear, for the code that uses it (ipmitool's environment); "" when unset. */
+  revealSecret(type: ObjectType, name: string, attribute: string): string {
+    if (!schemas[type].some((spec) => spec.secret && spec.name === attribute)) throw new Error(`${type}.${attribute} is not a secret attribute`);
+    const row = this.db.prepare(`SELECT ${attribute} AS value FROM ${tables[type]} WHERE name = ?`).get(name) as { value: string } | undefined;
+    return row && row.value !== "" ? this.secrets.open(row.value) : "";
+  }
+
+  /** chdef -n: the new name keeps the old one's sealed secrets (reads, and so the copied attributes, carry only the mask). */
+  copySecrets(type: ObjectType, from: string, to: string): void {
+    for (const spec of schemas[type]) {
+      if (!spec.secret) continue;
+      this.db.prepare(`UPDATE ${tables[type]} SET ${spec.name} = (SELECT ${spec.name} FROM ${tables[type]} WHERE name = ?) WHERE name = ?`).run(from, to);
+    }
+  }
+
+  /** Each object's sealed secrets as one string: what changes when a secret changes, though reads show only the mask. */
+  secretStamps(type: ObjectType): Map<string, string> {
+    const columns = schemas[type].filter((spec) => spec.secret).map((spec) => spec.name);
+    if (columns.length === 0) return new Map();
+    const rows = this.db.prepare(`SELECT name, ${columns.join(" || ' ' || ")} AS stamp FROM ${tables[type]}`).all() as { name: string; stamp: string }[];
+    return new Map(rows.map((row) => [row.name, row.stamp]));
   }
 
   close(): void {
@@ -128,17 +174,20 @@ export class Store {
   private pick(type: ObjectType, row: Record<string, string>): Attributes {
     const out: Attributes = {};
     for (const column of this.columns(type)) out[column] = String(row[column] ?? "");
-    return out;
+    for (const spec of schemas[type]) if (spec.secret && out[spec.name]) out[spec.name] = SECRET_MASK;
+    return { ...out, ...varsFromColumn(row["vars"]) };
   }
 
-  createObject(type: ObjectType, name: string, attributes: Attributes): void {
+  createObject(type: ObjectType, name: string, given: Attributes): void {
+    const attributes = this.sealSecrets(type, given);
     const now = new Date().toISOString();
     const names = Object.keys(attributes).filter((key) => this.columns(type).includes(key));
-    const columnList = ["name", ...names, "created_at", "updated_at"];
+    for (const key of Object.keys(attributes)) if (isVarAttribute(key)) varKeyOf(key, type);
+    const columnList = ["name", ...names, "vars", "created_at", "updated_at"];
     const sql = `INSERT INTO ${tables[type]} (${columnList.join(", ")}) VALUES (${columnList.map(() => "?").join(", ")})`;
     this.noteIdentityWrite(type);
     try {
-      this.db.prepare(sql).run(name, ...names.map((key) => attributes[key]), now, now);
+      this.db.prepare(sql).run(name, ...names.map((key) => attributes[key]), JSON.stringify(varsOf(attributes)), now, now);
     } catch (error) {
       if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
         throw new SyscloneError("ALREADY_EXISTS", `${type} "${name}" already exists`, { hint: `change it with chdef -t ${type} ${name} attr=value` });
@@ -162,12 +211,23 @@ export class Store {
     if (attributes === undefined || ["mac", "uuid", "serial"].some((key) => key in attributes) || attributes["state"] === "discovered") this.identityWrites++;
   }
 
-  updateObject(type: ObjectType, name: string, attributes: Attributes): void {
+  updateObject(type: ObjectType, name: string, given: Attributes): void {
+    const attributes = this.sealSecrets(type, given);
     const names = Object.keys(attributes).filter((key) => this.columns(type).includes(key));
-    if (names.length === 0) return;
+    const vars = Object.entries(attributes).filter(([key]) => isVarAttribute(key));
+    if (names.length === 0 && vars.length === 0) return;
     this.noteIdentityWrite(type, attributes);
-    const sql = `UPDATE ${tables[type]} SET ${names.map((key) => `${key} = ?`).join(", ")}, updated_at = ? WHERE name = ?`;
-    const result = this.db.prepare(sql).run(...names.map((key) => attributes[key]), new Date().toISOString(), name);
+    // vars.KEY: set or (empty value) removed inside the row's JSON; keys reach SQL only as bound JSON paths.
+    let varsExpression = "vars";
+    const varsParameters: string[] = [];
+    for (const [key, value] of vars) {
+      const jsonPath = `$."${varKeyOf(key, type)}"`;
+      varsExpression = value === "" ? `json_remove(${varsExpression}, ?)` : `json_set(${varsExpression}, ?, ?)`;
+      varsParameters.push(jsonPath, ...(value === "" ? [] : [value]));
+    }
+    const assignments = [...names.map((key) => `${key} = ?`), ...(vars.length > 0 ? [`vars = ${varsExpression}`] : [])];
+    const sql = `UPDATE ${tables[type]} SET ${assignments.join(", ")}, updated_at = ? WHERE name = ?`;
+    const result = this.db.prepare(sql).run(...names.map((key) => attributes[key]), ...varsParameters, new Date().toISOString(), name);
     if (result.changes === 0) this.requireObject(type, name);
   }
 

@@ -2,21 +2,16 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chdef } from "../../src/cli/chdef.js";
-import { parseCommandArgs, type Command } from "../../src/cli/command.js";
+import type { Command } from "../../src/cli/command.js";
 import { lsdef } from "../../src/cli/lsdef.js";
 import { mkdef } from "../../src/cli/mkdef.js";
 import { nodels } from "../../src/cli/nodels.js";
 import { nodeset } from "../../src/cli/nodeset.js";
-import { createOutput } from "../../src/cli/output.js";
 import { rmdef } from "../../src/cli/rmdef.js";
-import { resolveHome } from "../../src/config/paths.js";
-import { isSyscloneError } from "../../src/errors/errors.js";
-import { ImageRepository } from "../../src/image/repository.js";
-import { Store } from "../../src/store/store.js";
-import { projectRoot, runCli, type CliResult } from "../helpers/cli.js";
+import { projectRoot, runCli } from "../helpers/cli.js";
+import { runInProcess } from "../helpers/in-process.js";
 
 let home: string;
 beforeAll(async () => {
@@ -98,48 +93,7 @@ describe("object commands against the real store", () => {
 
 const stanzaFixture = (name: string): string => readFileSync(path.join(projectRoot, "test", "fixtures", "stanza", `${name}.stanza`), "utf8");
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = "";
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-/**
- * One command run in this process the way main() runs it (parse, run, an error as one line and
- * its exit status), against a home's real store: the upstream examples below are many, and a
- * spawned CLI per step would be slow. The built CLI is driven by the other tests in this file.
- */
-async function run(home: string, command: Command, argv: readonly string[], stdin = ""): Promise<CliResult> {
-  const stdout = sink();
-  const stderr = sink();
-  const out = createOutput(argv.includes("--json"), { stdout: stdout.stream, stderr: stderr.stream });
-  const paths = resolveHome({ SYSCLONE_HOME: home });
-  let store: Store | undefined;
-  let code: number;
-  try {
-    code = await command.run(parseCommandArgs(command, argv), {
-      home: paths,
-      store: () => (store ??= Store.open(paths.database)),
-      repository: new ImageRepository(paths.images),
-      out,
-      signal: new AbortController().signal,
-      stdin: () => Promise.resolve(stdin),
-      rshProgram: "",
-    });
-  } catch (error) {
-    if (!isSyscloneError(error)) throw error;
-    out.error(error);
-    code = error.exitStatus;
-  } finally {
-    store?.close();
-  }
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = runInProcess;
 
 describe("upstream examples, run against a real store", () => {
   let dir: string;
