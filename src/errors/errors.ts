@@ -76,6 +76,11 @@ export const errorCatalog = {
   BMC_AUTH_REFUSED: { exit: 35, http: 502 },
   BMC_COMMAND_FAILED: { exit: 36, http: 502 },
   SECRET_UNREADABLE: { exit: 37, http: 500 },
+  // Upgrades, backup and restore (issue 19)
+  DATABASE_TOO_NEW: { exit: 80, http: 500 },
+  HOME_NOT_EMPTY: { exit: 81, http: 409 },
+  BAD_BACKUP: { exit: 82, http: 422 },
+  BACKUP_TOO_NEW: { exit: 83, http: 422 },
   INTERNAL: { exit: 70, http: 500 },
 } as const satisfies Record<string, { exit: number; http: number }>;
 
