@@ -35,8 +35,7 @@ function snapshot(store: Store, types: readonly ObjectType[]): Map<ObjectType, S
 
 function recorded(attributes: Attributes | undefined): Attributes | null {
   if (!attributes) return null;
-  const { [SECRET_STAMP]: _stamp, ...shown } = attributes;
-  return shown;
+  return Object.fromEntries(Object.entries(attributes).filter(([key]) => key !== SECRET_STAMP));
 }
 
 function same(a: Attributes, b: Attributes): boolean {
