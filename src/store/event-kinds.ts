@@ -9,6 +9,8 @@ export const eventKinds = [
   "boot", "boot-refused", "identity-conflict", "discovered", "discovered-assigned", "discovered-full",
   // install (src/install/service.ts, src/install/firstboot.ts)
   "token", "token-refused", "plan", "progress", "finish", "fail", "booted", "hostkey-refused",
+  // hardware (src/inventory, the install and boot routes)
+  "inventory", "hardware-changed", "prescripts",
   // multicast sessions (server/multicast.ts)
   "multicast-start", "multicast-join", "multicast-streaming", "multicast-end",
   // commands: nodeset, updatenode, imgcapture, rmimage

@@ -9,6 +9,7 @@ import type { ApiEvent, EventKind } from "./types.js";
 const kinds = [
   "boot", "boot-refused", "identity-conflict", "discovered", "discovered-assigned", "discovered-full",
   "token", "token-refused", "plan", "progress", "finish", "fail", "booted", "hostkey-refused",
+  "inventory", "hardware-changed", "prescripts",
   "multicast-start", "multicast-join", "multicast-streaming", "multicast-end",
   "nodeset", "updated", "updatenode-failed", "hostkey-pinned", "captured", "image-version-removed", "image-removed",
   "reinstall", "reinstall-failed", "media-built",
