@@ -10,6 +10,8 @@ import { loadOrCreateServerKey } from "../src/install/server-key.js";
 import { loadOrCreateSigningKey, signingKeyFile } from "../src/install/signing.js";
 import { DEFAULT_INSTALL_TIMEOUTS, type InstallDeps, type InstallTimeouts } from "../src/install/service.js";
 import type { Store } from "../src/store/store.js";
+import type { ReloadableSettings } from "../src/config/serve-config.js";
+import { DEFAULT_MAX_DISCOVERED, DEFAULT_RETRY_SECONDS } from "../src/boot/service.js";
 import { buildServer } from "./app.js";
 import { DnsmasqSupervisor } from "./dnsmasq.js";
 import type { DhcpMode } from "../src/netboot/dnsmasq-config.js";
@@ -49,6 +51,8 @@ export interface RunningServer {
   readonly rsyncd: RsyncdSupervisor;
   readonly dnsmasq: DnsmasqSupervisor | undefined;
   readonly url: string;
+  /** Changes what a reload may change, for the requests and sweeps that follow. */
+  retune(settings: ReloadableSettings): void;
   close(): Promise<void>;
 }
 
@@ -115,6 +119,12 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
       })
     : undefined;
   if (!multicast) options.log(`multicast is off: the server URL's host ${senderAddress} is not an IPv4 address`);
+  // Read at each request and sweep, so that retune (systemctl reload) reaches them without a restart.
+  const live = {
+    retrySeconds: options.retrySeconds ?? DEFAULT_RETRY_SECONDS,
+    maxDiscovered: options.maxDiscovered ?? DEFAULT_MAX_DISCOVERED,
+    timeouts: options.installTimeouts ?? DEFAULT_INSTALL_TIMEOUTS,
+  };
   const deps: InstallDeps = {
     ...(multicast ? { multicast: multicast.join } : {}),
     store: options.store,
@@ -126,8 +136,8 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
     signingKey,
     postscriptDirs,
     onInstallsChanged: () => rsyncd.reconfigure(),
-    ...(options.retrySeconds !== undefined ? { retrySeconds: options.retrySeconds } : {}),
-    ...(options.maxDiscovered !== undefined ? { maxDiscovered: options.maxDiscovered } : {}),
+    get retrySeconds() { return live.retrySeconds; },
+    get maxDiscovered() { return live.maxDiscovered; },
     ...(options.bootRatePerSecond !== undefined ? { bootRatePerSecond: options.bootRatePerSecond } : {}),
   };
   const app = await buildServer(deps, { logger: options.logRequests ?? false });
@@ -143,7 +153,7 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
   const housekeeping = new AbortController();
   startHousekeeping({
     store: options.store,
-    timeouts: options.installTimeouts ?? DEFAULT_INSTALL_TIMEOUTS,
+    get timeouts() { return live.timeouts; },
     reconfigure: () => rsyncd.reconfigure(),
     log: options.log,
     signal: housekeeping.signal,
@@ -153,6 +163,11 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
     rsyncd,
     dnsmasq,
     url: options.url,
+    retune(settings) {
+      live.retrySeconds = settings.retrySeconds;
+      live.maxDiscovered = settings.maxDiscovered;
+      live.timeouts = { issuedSeconds: settings.tokenTtl, plannedSeconds: settings.installTimeout };
+    },
     async close() {
       housekeeping.abort();
       await app.close();

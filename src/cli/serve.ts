@@ -1,72 +1,108 @@
-import { startServer } from "../../server/main.js";
-import { DEFAULT_BOOT_RATE, DEFAULT_MAX_DISCOVERED } from "../boot/service.js";
+import { readFile } from "node:fs/promises";
+import { startServer, type RunningServer } from "../../server/main.js";
+import { reloadPlan, SERVE_KEYS, settingsFromSources, type ServeKey, type ServeSettings } from "../config/serve-config.js";
 import { SyscloneError } from "../errors/errors.js";
-import { DEFAULT_INSTALL_TIMEOUTS } from "../install/service.js";
-import { positiveIntegerOption, stringValue, type Command } from "./command.js";
+import { stringValue, type Command, type CommandDeps, type ParsedArgs } from "./command.js";
 
-function parseListen(text: string): { host: string; port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(text);
-  if (!match || Number(match[2]) > 65535) throw new SyscloneError("USAGE", `--listen ${text} is not HOST:PORT`, { hint: "e.g. --listen 10.0.0.1:8080" });
-  return { host: match[1] || "0.0.0.0", port: Number(match[2]) };
+const settingOptions = Object.fromEntries(SERVE_KEYS.map((key) => [key, { type: "string" as const }])) as Record<ServeKey, { type: "string" }>;
+
+async function readConfig(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new SyscloneError("BAD_CONFIG", `cannot read the config file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { hint: "give the path of a readable file (the package installs /etc/sysclone/sysclone.conf)" });
+  }
+}
+
+/** The settings from --config FILE (if given) and the flags, which win; every mistake on a line of its own, then the error. */
+async function settingsOf(args: ParsedArgs, deps: CommandDeps): Promise<ServeSettings> {
+  const file = stringValue(args, "config");
+  const flags: Partial<Record<ServeKey, string>> = {};
+  for (const key of SERVE_KEYS) {
+    const value = stringValue(args, key);
+    if (value !== undefined) flags[key] = value;
+  }
+  const result = settingsFromSources(file === undefined ? undefined : await readConfig(file), file ?? "", flags);
+  if ("settings" in result) return result.settings;
+  const code = file === undefined ? "USAGE" : "BAD_CONFIG";
+  const hint = file === undefined ? `usage: ${serve.usage}` : `fix ${file} (sysclone serve --config ${file} --check checks it), then start again`;
+  const errors = result.mistakes.map((mistake) => new SyscloneError(code, mistake));
+  for (const error of errors.slice(0, -1)) deps.out.error(error);
+  throw new SyscloneError(code, result.mistakes[result.mistakes.length - 1] ?? "bad settings", { hint });
+}
+
+/** `systemctl reload` (SIGHUP): the file again; what can change now changes, the rest is named for a restart, a bad file changes nothing. */
+async function reload(args: ParsedArgs, deps: CommandDeps, current: ServeSettings, server: RunningServer): Promise<ServeSettings> {
+  const file = stringValue(args, "config") ?? "";
+  let next: ServeSettings;
+  try {
+    next = await settingsOf(args, { ...deps, out: { ...deps.out, error: (error) => deps.out.line(`reload refused: ${error.message}`) } });
+  } catch (error) {
+    deps.out.line(`reload refused: ${error instanceof Error ? error.message : String(error)}; still running with the settings of the last start or reload`);
+    return current;
+  }
+  const plan = reloadPlan(current, next);
+  server.retune(plan.reloadable);
+  deps.out.line(`reloaded ${file}: ${plan.changes.length > 0 ? plan.changes.join(", ") : "nothing that a reload changes has changed"}`);
+  if (plan.needRestart.length > 0) deps.out.line(`reload: ${plan.needRestart.join(", ")} take effect when the server restarts (systemctl restart sysclone)`);
+  return { ...current, ...plan.reloadable };
 }
 
 export const serve: Command = {
   name: "serve",
   summary: "run the management server (install API and rsync daemon) until stopped",
-  usage: "sysclone serve [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK] | --dhcp-interface IF --proxy-dhcp SUBNET] [--retry-seconds 30] [--mcast-portbase 9000] [--token-ttl 600] [--install-timeout 3600] [--max-discovered 1000] [--boot-rate 5]",
+  usage: "sysclone serve [--config FILE [--check]] [--listen HOST:PORT] [--url http://ADDRESS:PORT] [--rsync-port N] [--max-connections N] [--dhcp-interface IF --dhcp-range START,END[,NETMASK] | --dhcp-interface IF --proxy-dhcp SUBNET] [--retry-seconds 30] [--mcast-portbase 9000] [--token-ttl 600] [--install-timeout 3600] [--max-discovered 1000] [--boot-rate 5]",
   options: {
-    listen: { type: "string" },
-    url: { type: "string" },
-    "rsync-port": { type: "string" },
-    "max-connections": { type: "string" },
-    "dhcp-interface": { type: "string" },
-    "dhcp-range": { type: "string" },
-    "proxy-dhcp": { type: "string" },
-    "retry-seconds": { type: "string" },
-    "mcast-portbase": { type: "string" },
-    "token-ttl": { type: "string" },
-    "install-timeout": { type: "string" },
-    "max-discovered": { type: "string" },
-    "boot-rate": { type: "string" },
+    config: { type: "string" },
+    check: { type: "boolean" },
+    ...settingOptions,
   },
   examples: ["sysclone serve --listen 10.0.0.1:8080", "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --dhcp-range 10.0.0.100,10.0.0.200,255.255.255.0",
-    "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --proxy-dhcp 10.0.0.0"],
+    "sysclone serve --listen 10.0.0.1:8080 --dhcp-interface eth1 --proxy-dhcp 10.0.0.0", "sysclone serve --config /etc/sysclone/sysclone.conf --check"],
   async run(args, deps) {
-    const { host, port } = parseListen(stringValue(args, "listen") ?? "0.0.0.0:8080");
-    const url = stringValue(args, "url") ?? (host === "0.0.0.0" ? undefined : `http://${host}:${port}`);
-    if (url === undefined || !/^http:\/\/[^/]+$/.test(url)) {
-      throw new SyscloneError("USAGE", "serve needs the address nodes reach it at", { hint: "pass --url http://ADDRESS:PORT, or --listen on that address" });
+    const file = stringValue(args, "config");
+    if (args.values["check"] === true && file === undefined) throw new SyscloneError("USAGE", "--check checks a config file: give it with --config FILE");
+    let settings = await settingsOf(args, deps);
+    if (args.values["check"] === true) {
+      if (deps.out.json) deps.out.data({ config: file, settings });
+      else deps.out.line(`${file}: ok (listen ${settings.host}:${settings.port}, url ${settings.url})`);
+      return 0;
     }
-    const dhcpInterface = stringValue(args, "dhcp-interface");
-    const dhcpRange = stringValue(args, "dhcp-range");
-    const proxySubnet = stringValue(args, "proxy-dhcp");
-    if (dhcpRange !== undefined && proxySubnet !== undefined) throw new SyscloneError("USAGE", "--dhcp-range (full DHCP) and --proxy-dhcp (beside the site's DHCP server) exclude each other");
-    const range = dhcpRange ?? proxySubnet;
-    if ((dhcpInterface === undefined) !== (range === undefined)) throw new SyscloneError("USAGE", "--dhcp-interface goes with --dhcp-range or --proxy-dhcp");
     const server = await startServer({
-      ...(dhcpInterface !== undefined && range !== undefined ? { dhcp: { interface: dhcpInterface, mode: proxySubnet !== undefined ? "proxy" : "full", range } } : {}),
-      retrySeconds: positiveIntegerOption(args, "retry-seconds", 30),
+      ...(settings.dhcp ? { dhcp: settings.dhcp } : {}),
+      retrySeconds: settings.retrySeconds,
       home: deps.home,
       store: deps.store(),
       repository: deps.repository,
-      host,
-      port,
-      url,
-      rsyncPort: positiveIntegerOption(args, "rsync-port", 8873),
-      maxConnections: positiveIntegerOption(args, "max-connections", 16),
-      multicastPortbase: positiveIntegerOption(args, "mcast-portbase", 9000),
-      installTimeouts: {
-        issuedSeconds: positiveIntegerOption(args, "token-ttl", DEFAULT_INSTALL_TIMEOUTS.issuedSeconds),
-        plannedSeconds: positiveIntegerOption(args, "install-timeout", DEFAULT_INSTALL_TIMEOUTS.plannedSeconds),
-      },
-      maxDiscovered: positiveIntegerOption(args, "max-discovered", DEFAULT_MAX_DISCOVERED),
-      bootRatePerSecond: positiveIntegerOption(args, "boot-rate", DEFAULT_BOOT_RATE),
+      host: settings.host,
+      port: settings.port,
+      url: settings.url,
+      rsyncPort: settings.rsyncPort,
+      maxConnections: settings.maxConnections,
+      multicastPortbase: settings.multicastPortbase,
+      installTimeouts: { issuedSeconds: settings.tokenTtl, plannedSeconds: settings.installTimeout },
+      maxDiscovered: settings.maxDiscovered,
+      bootRatePerSecond: settings.bootRate,
       signal: deps.signal,
       log: (line) => deps.out.line(line),
     });
-    deps.out.line(`serving ${url} (install API) and rsync on port ${stringValue(args, "rsync-port") ?? 8873}${dhcpInterface ? `, ${proxySubnet !== undefined ? "proxy-DHCP" : "DHCP"} and TFTP on ${dhcpInterface}` : ""}; stop with Ctrl-C`);
+    const { url, dhcp } = settings;
+    deps.out.line(`serving ${url} (install API) and rsync on port ${settings.rsyncPort}${dhcp ? `, ${dhcp.mode === "proxy" ? "proxy-DHCP" : "DHCP"} and TFTP on ${dhcp.interface}` : ""}${file !== undefined ? ` (settings from ${file})` : ""}; stop with Ctrl-C`);
     deps.out.line(`dashboard at ${url}/, management API at ${url}/api/v1 (docs: ${url}/api/v1/docs)`);
-    if (!deps.signal.aborted) await new Promise((resolve) => deps.signal.addEventListener("abort", resolve, { once: true }));
+    // Only with a config file is there something to re-read; without one SIGHUP keeps its default (the terminal went away: stop).
+    let reloading = Promise.resolve();
+    const onHangup = (): void => {
+      reloading = reloading.then(async () => {
+        settings = await reload(args, deps, settings, server);
+      });
+    };
+    if (file !== undefined) process.on("SIGHUP", onHangup);
+    try {
+      if (!deps.signal.aborted) await new Promise((resolve) => deps.signal.addEventListener("abort", resolve, { once: true }));
+      await reloading;
+    } finally {
+      process.off("SIGHUP", onHangup);
+    }
     await server.close();
     deps.out.line("stopped");
     return 0;
