@@ -8,7 +8,7 @@ import { UserTable } from "./users.js";
 import { AuditTable } from "./audit.js";
 import { InventoryTable } from "./inventories.js";
 import { prepareDatabaseFile, tightenDatabaseFiles } from "./private-files.js";
-import { migrations } from "./migrations.js";
+import { newestVersion, refuseNewer, upgradeDatabase, userVersion } from "./upgrade.js";
 import path from "node:path";
 import { isSealed, SecretBox } from "./secret-box.js";
 import { SECRET_MASK } from "../objects/secret-mask.js";
@@ -58,16 +58,25 @@ export class Store {
     this.inventories = new InventoryTable(db);
   }
 
-  static open(file: string): Store {
+  /** `log` hears of an upgrade (from, to, where the copy of the old database went). */
+  static open(file: string, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Store {
     if (file !== ":memory:") prepareDatabaseFile(file);
     const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    if (file !== ":memory:") tightenDatabaseFiles(file);
-    db.pragma("busy_timeout = 5000");
-    db.pragma("foreign_keys = ON");
-    const store = new Store(db, new SecretBox(file === ":memory:" ? undefined : path.join(path.dirname(file), "secrets.key")));
-    store.migrate();
-    return store;
+    try {
+      // A database from a newer sysclone is refused before any pragma or migration writes to it.
+      refuseNewer(userVersion(db), newestVersion(), `the database ${file}`);
+      db.pragma("journal_mode = WAL");
+      if (file !== ":memory:") tightenDatabaseFiles(file);
+      db.pragma("busy_timeout = 5000");
+      db.pragma("foreign_keys = ON");
+      const store = new Store(db, new SecretBox(file === ":memory:" ? undefined : path.join(path.dirname(file), "secrets.key")));
+      const upgrade = upgradeDatabase(db, file);
+      if (upgrade.copy !== undefined) log(`sysclone: database upgraded from schema ${upgrade.from} to ${upgrade.to}; the old one is copied to ${upgrade.copy}`);
+      return store;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   /**
@@ -110,17 +119,6 @@ export class Store {
 
   close(): void {
     this.db.close();
-  }
-
-  private migrate(): void {
-    const current = this.db.pragma("user_version", { simple: true }) as number;
-    for (const migration of migrations) {
-      if (migration.version <= current) continue;
-      this.db.transaction(() => {
-        this.db.exec(migration.sql);
-        this.db.pragma(`user_version = ${migration.version}`);
-      })();
-    }
   }
 
   setting(key: string): string | undefined {
