@@ -139,6 +139,17 @@ export interface PlannedOverride {
   readonly scope: "image" | "group" | "node";
   readonly name: string;
   readonly source: RsyncSource;
+  /** The override's `*.tmpl` files rendered for this node (src/template), written after its plain files; absent when it has none. */
+  readonly templates?: readonly PlannedTemplate[];
+}
+
+export interface PlannedTemplate {
+  /** Where the file lands, relative to the clone's root (the template's path without .tmpl). */
+  readonly path: string;
+  readonly content: string;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
 }
 
 export interface PlannedPostscript {

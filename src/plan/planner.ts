@@ -8,6 +8,7 @@ import type {
   PlannedDisk,
   PlannedFilesystem,
   PlannedMount,
+  PlannedTemplate,
   PlannedVolumeGroup,
   Transport,
 } from "./model.js";
@@ -46,7 +47,7 @@ export interface PlanInput {
   readonly node: PlanNode;
   readonly image: PlanImage;
   /** Override directories that exist, in the order they apply (image, groups by priority, node). */
-  readonly overrides: readonly { readonly scope: OverrideScope; readonly name: string }[];
+  readonly overrides: readonly { readonly scope: OverrideScope; readonly name: string; readonly templates?: readonly PlannedTemplate[] }[];
   readonly postscripts: readonly string[];
   /** http://host:port of the install server; the rsync daemon is on `rsyncPort` of the same host. */
   readonly serverUrl: string;
@@ -196,7 +197,12 @@ function postscriptEnvironment(input: PlanInput, disks: readonly PlannedDisk[], 
 
 function planOverrides(input: PlanInput): ClonePlan["overrides"] {
   const base = rsyncBase(input);
-  return input.overrides.map((o) => ({ ...o, source: { url: rsyncUrl(base, input.node.name, overrideModule(o.scope, o.name)) } }));
+  return input.overrides.map(({ scope, name, templates }) => ({
+    scope,
+    name,
+    source: { url: rsyncUrl(base, input.node.name, overrideModule(scope, name)) },
+    ...(templates !== undefined && templates.length > 0 ? { templates } : {}),
+  }));
 }
 
 function planPostscripts(input: PlanInput): ClonePlan["postscripts"] {

@@ -1,5 +1,6 @@
 import { shellCommand, shellQuote } from "../format/shell.js";
-import type { ClonePlan, PlannedFilesystem } from "./model.js";
+import { TEMPLATE_SUFFIX } from "../template/render.js";
+import type { ClonePlan, PlannedFilesystem, PlannedTemplate } from "./model.js";
 import { sfdiskScript } from "./partitions.js";
 
 /** rsync's arguments for every copy from the image: the capture's own fidelity flags. */
@@ -112,13 +113,31 @@ function copySteps(plan: ClonePlan): string[] {
   }
   if (plan.overrides.length > 0) {
     lines.push("", "sc_step overrides 'apply overrides'");
-    for (const o of plan.overrides) lines.push(shellCommand(["sc_fetch", "rsync", ...overlayRsyncArgs, o.source.url, root]));
+    for (const o of plan.overrides) {
+      if (o.templates === undefined) {
+        lines.push(shellCommand(["sc_fetch", "rsync", ...overlayRsyncArgs, o.source.url, root]));
+        continue;
+      }
+      // Templates arrive rendered inside the plan; their own *.tmpl files never reach the clone.
+      lines.push(shellCommand(["sc_fetch", "rsync", ...overlayRsyncArgs, `--exclude=*${TEMPLATE_SUFFIX}`, o.source.url, root]));
+      for (const t of o.templates) lines.push(...writeTemplateLines(`${root}${t.path}`, t));
+    }
   }
   if (plan.fstab !== undefined) {
     const fstabLines = plan.fstab.replace(/\n$/, "").split("\n");
     lines.push("", "sc_step fstab 'write fstab by UUID'", `${shellCommand(["printf", "%s\\n", ...fstabLines])} > ${shellQuote(`${root}etc/fstab`)}`);
   }
   return lines;
+}
+
+/** A rendered template written in place of whatever is there (a symbolic link is replaced, not followed), with its mode and owner. */
+export function writeTemplateLines(file: string, template: PlannedTemplate): string[] {
+  return [
+    shellCommand(["rm", "-f", file]),
+    `${shellCommand(["printf", "%s", template.content])} > ${shellQuote(file)}`,
+    shellCommand(["chown", `${template.uid}:${template.gid}`, file]),
+    shellCommand(["chmod", template.mode.toString(8).padStart(4, "0"), file]),
+  ];
 }
 
 function postscriptSteps(plan: ClonePlan): string[] {
