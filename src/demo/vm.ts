@@ -32,6 +32,8 @@ export interface VmOptions {
   readonly nicRom?: boolean;
   /** The machine's DMI (SMBIOS) UUID, as `dmidecode -s system-uuid` shows it. */
   readonly uuid?: string;
+  /** An ISO in an IDE CD-ROM drive that boots first (boot media); the NIC and disk follow as bootFrom says. */
+  readonly cdrom?: string;
 }
 
 export interface RunningVm {
@@ -88,6 +90,7 @@ export async function startVm(options: VmOptions): Promise<RunningVm> {
     "-serial", `file:${options.consoleFile}`,
     "-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no`,
     "-device", `virtio-net-pci,netdev=n0,mac=${options.mac}${direct ? "" : `,bootindex=${diskFirst ? 2 : 1}`}${options.nicRom === false ? ",romfile=" : ""}`,
+    ...(options.cdrom ? ["-drive", `file=${options.cdrom},if=none,id=cd0,media=cdrom,readonly=on`, "-device", "ide-cd,drive=cd0,bootindex=0"] : []),
     ...options.disks.flatMap((disk, i) => ["-drive", `file=${disk},if=none,id=d${i},format=raw`, "-device", `virtio-blk-pci,drive=d${i}${direct || i > 0 ? "" : `,bootindex=${diskFirst ? 1 : 2}`}`]),
   ];
   const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });
