@@ -9,6 +9,7 @@ import { AuditTable } from "./audit.js";
 import { InventoryTable } from "./inventories.js";
 import { prepareDatabaseFile, tightenDatabaseFiles } from "./private-files.js";
 import { newestVersion, refuseNewer, upgradeDatabase, userVersion } from "./upgrade.js";
+import { summarize, type DatabaseSummary } from "./inspect.js";
 import path from "node:path";
 import { isSealed, SecretBox } from "./secret-box.js";
 import { SECRET_MASK } from "../objects/secret-mask.js";
@@ -121,6 +122,21 @@ export class Store {
     this.db.close();
   }
 
+  /** A consistent copy of the database at `file` by SQLite's online backup, while others keep using it. */
+  async backupTo(file: string): Promise<void> {
+    await this.db.backup(file);
+  }
+
+  /** A database file read without changing it (read-only, no migration): its schema, soundness and row counts. */
+  static inspect(file: string): DatabaseSummary {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return summarize(db);
+    } finally {
+      db.close();
+    }
+  }
+
   setting(key: string): string | undefined {
     const row = this.db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as { value: string } | undefined;
     return row?.value;
@@ -140,15 +156,40 @@ export class Store {
 
   /** Changes whenever another connection (a CLI command beside serve) commits: serve polls it to notice their changes. */
   dataVersion(): number {
-    return this.db.pragma("data_version", { simple: true }) as number;
+    return this.statement("PRAGMA data_version").pluck().get() as number;
   }
 
   private columns(type: ObjectType): string[] {
     return schemas[type].map((spec) => spec.name);
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, kept: /boot and nodeset run the same few thousands of times (SQL text comes from code, never input). */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      if (this.statements.size >= 500) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private readonly nodeWatchers = new Set<(name: string) => void>();
+
+  /** Hears the name of every node this connection creates, changes or removes (other connections: dataVersion). */
+  watchNodes(listener: (name: string) => void): () => void {
+    this.nodeWatchers.add(listener);
+    return () => this.nodeWatchers.delete(listener);
+  }
+
+  private noteNodeWrite(type: ObjectType, name: string): void {
+    if (type === "node") for (const listener of this.nodeWatchers) listener(name);
+  }
+
   getObject(type: ObjectType, name: string): Attributes | undefined {
-    const row = this.db.prepare(`SELECT * FROM ${tables[type]} WHERE name = ?`).get(name) as Record<string, string> | undefined;
+    const row = this.statement(`SELECT * FROM ${tables[type]} WHERE name = ?`).get(name) as Record<string, string> | undefined;
     return row ? this.pick(type, row) : undefined;
   }
 
@@ -184,8 +225,9 @@ export class Store {
     const columnList = ["name", ...names, "vars", "created_at", "updated_at"];
     const sql = `INSERT INTO ${tables[type]} (${columnList.join(", ")}) VALUES (${columnList.map(() => "?").join(", ")})`;
     this.noteIdentityWrite(type);
+    this.noteNodeWrite(type, name);
     try {
-      this.db.prepare(sql).run(name, ...names.map((key) => attributes[key]), JSON.stringify(varsOf(attributes)), now, now);
+      this.statement(sql).run(name, ...names.map((key) => attributes[key]), JSON.stringify(varsOf(attributes)), now, now);
     } catch (error) {
       if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
         throw new SyscloneError("ALREADY_EXISTS", `${type} "${name}" already exists`, { hint: `change it with chdef -t ${type} ${name} attr=value` });
@@ -201,7 +243,7 @@ export class Store {
    * changed, through this connection or any other: caches of who is who key on it.
    */
   identityStamp(): string {
-    return `${String(this.db.pragma("data_version", { simple: true }))}:${this.identityWrites}`;
+    return `${String(this.dataVersion())}:${this.identityWrites}`;
   }
 
   private noteIdentityWrite(type: ObjectType, attributes?: Attributes): void {
@@ -215,6 +257,7 @@ export class Store {
     const vars = Object.entries(attributes).filter(([key]) => isVarAttribute(key));
     if (names.length === 0 && vars.length === 0) return;
     this.noteIdentityWrite(type, attributes);
+    this.noteNodeWrite(type, name);
     // vars.KEY: set or (empty value) removed inside the row's JSON; keys reach SQL only as bound JSON paths.
     let varsExpression = "vars";
     const varsParameters: string[] = [];
@@ -225,13 +268,14 @@ export class Store {
     }
     const assignments = [...names.map((key) => `${key} = ?`), ...(vars.length > 0 ? [`vars = ${varsExpression}`] : [])];
     const sql = `UPDATE ${tables[type]} SET ${assignments.join(", ")}, updated_at = ? WHERE name = ?`;
-    const result = this.db.prepare(sql).run(...names.map((key) => attributes[key]), ...varsParameters, new Date().toISOString(), name);
+    const result = this.statement(sql).run(...names.map((key) => attributes[key]), ...varsParameters, new Date().toISOString(), name);
     if (result.changes === 0) this.requireObject(type, name);
   }
 
   deleteObject(type: ObjectType, name: string): boolean {
     this.noteIdentityWrite(type);
-    return this.db.prepare(`DELETE FROM ${tables[type]} WHERE name = ?`).run(name).changes > 0;
+    this.noteNodeWrite(type, name);
+    return this.statement(`DELETE FROM ${tables[type]} WHERE name = ?`).run(name).changes > 0;
   }
 
   /** Group names defined explicitly or named in any node's groups. */
@@ -280,8 +324,7 @@ export class Store {
   }
 
   addEvent(event: NewEvent): void {
-    this.db
-      .prepare("INSERT INTO events (at, kind, node, osimage, message, data) VALUES (?, ?, ?, ?, ?, ?)")
+    this.statement("INSERT INTO events (at, kind, node, osimage, message, data) VALUES (?, ?, ?, ?, ?, ?)")
       .run(new Date().toISOString(), event.kind, event.node ?? "", event.osimage ?? "", event.message, JSON.stringify(event.data ?? {}));
   }
 
