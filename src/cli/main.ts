@@ -28,6 +28,10 @@ import { initrdBuild } from "./initrd.js";
 import { user } from "./user.js";
 import { token } from "./token.js";
 import { audit } from "./audit.js";
+import { rpower } from "./rpower.js";
+import { rsetboot } from "./rsetboot.js";
+import { rinstall } from "./rinstall.js";
+import { rcons } from "./rcons.js";
 import type { Backend } from "./backend.js";
 import { localBackend } from "./local-backend.js";
 import { apiClient } from "../remote/client.js";
@@ -38,7 +42,7 @@ import { commandDoc } from "../docs/command-doc.js";
 import { renderHelpText } from "../docs/help-text.js";
 
 /** Every command, `sysclone WORD WORD` forms included: the CLI, `sysclone help` and the man pages all read this list. */
-export const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, layoutCheck, initrdBuild];
+export const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, rpower, rsetboot, rinstall, rcons, layoutCheck, initrdBuild];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name);

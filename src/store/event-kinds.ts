@@ -17,6 +17,8 @@ export const eventKinds = [
   "nodeset", "updated", "updatenode-failed", "hostkey-pinned", "captured", "image-version-removed", "image-removed",
   // rinstall --kexec (src/reinstall), sysclone media build (src/media)
   "reinstall", "reinstall-failed", "media-built",
+  // BMC power, boot device and rinstall through it (src/power)
+  "power", "power-failed", "bootdev", "rinstall",
 ] as const;
 export type EventKind = (typeof eventKinds)[number];
 

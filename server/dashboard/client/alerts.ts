@@ -3,7 +3,7 @@ import { h, replace } from "./dom.js";
 import type { Live } from "./live.js";
 import type { ApiEvent, EventKind } from "./types.js";
 
-const problems: ReadonlySet<string> = new Set<EventKind>(["fail", "boot-refused", "identity-conflict", "hostkey-refused", "updatenode-failed", "discovered-full"]);
+const problems: ReadonlySet<string> = new Set<EventKind>(["fail", "boot-refused", "identity-conflict", "hostkey-refused", "updatenode-failed", "discovered-full", "power-failed"]);
 /** Alerts kept on screen at most; the oldest goes first. */
 const KEEP = 4;
 

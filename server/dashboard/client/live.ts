@@ -13,6 +13,7 @@ const kinds = [
   "multicast-start", "multicast-join", "multicast-streaming", "multicast-end",
   "nodeset", "updated", "updatenode-failed", "hostkey-pinned", "captured", "image-version-removed", "image-removed",
   "reinstall", "reinstall-failed", "media-built",
+  "power", "power-failed", "bootdev", "rinstall",
 ] as const satisfies readonly EventKind[];
 // Fails to compile when the server knows a kind this list lacks.
 const complete: Exclude<EventKind, (typeof kinds)[number]> extends never ? true : never = true;

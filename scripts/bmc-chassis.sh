@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The chassis of a simulated node, for OpenIPMI's ipmi_sim (lan.conf: chassis_control "bmc-chassis.sh DIR").
+# ipmi_sim calls it as `bmc-chassis.sh DIR get power|boot ...` and `bmc-chassis.sh DIR set power 0|1 reset 1
+# boot pxe|default|none|cdrom|bios shutdown 1`. DIR holds the VM: qemu-args (one argument a line), and what this
+# script keeps: boot (the boot device), qemu.pid, qemu.log, chassis.log; monitor-port: the VM's monitor (soft off).
+# Power on starts qemu (daemonized) with the boot device: pxe boots the network once (-boot once=n; later
+# reboots use the disk) and is then forgotten, as a one-time override; default (the disk) stays. ipmi_sim does
+# not pass the persistent bit on, so a BMC built on it cannot tell one-time from persistent.
+set -u
+dir=$1
+op=$2
+shift 2
+log() { printf '%s %s\n' "$(date +%T)" "$*" >>"$dir/chassis.log"; }
+
+# On while qemu runs, or while it is being started (ipmi_sim waits for this script: it must answer at once).
+running() {
+  [ -e "$dir/starting" ] || { [ -s "$dir/qemu.pid" ] && kill -0 "$(cat "$dir/qemu.pid")" 2>/dev/null; }
+}
+
+power_on() {
+  running && return 0
+  boot=$(cat "$dir/boot" 2>/dev/null || echo none)
+  case $boot in
+    pxe) order=once=n,order=c; echo none >"$dir/boot" ;;
+    cdrom) order=once=d,order=c; echo none >"$dir/boot" ;;
+    *) order=order=c ;;
+  esac
+  mapfile -t args <"$dir/qemu-args"
+  log "power on, boot $boot (-boot $order)"
+  rm -f "$dir/qemu.pid"
+  touch "$dir/starting"
+  { qemu-system-x86_64 "${args[@]}" -boot "$order" -daemonize -pidfile "$dir/qemu.pid" </dev/null >>"$dir/qemu.log" 2>&1; rm -f "$dir/starting"; } </dev/null >/dev/null 2>&1 &
+}
+
+# The VM's human monitor, on the loopback port in DIR/monitor-port.
+monitor() {
+  port=$(cat "$dir/monitor-port" 2>/dev/null) || return 0
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 0
+  printf '%s\n' "$1" >&3
+  sleep 0.3
+  exec 3>&-
+}
+
+power_off() {
+  running || return 0
+  pid=$(cat "$dir/qemu.pid")
+  log "power off"
+  kill "$pid"
+  rm -f "$dir/qemu.pid"
+  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  kill -9 "$pid" 2>/dev/null
+}
+
+case $op in
+  get)
+    for parm in "$@"; do
+      case $parm in
+        power) if running; then echo "power:1"; else echo "power:0"; fi ;;
+        boot) echo "boot:$(cat "$dir/boot" 2>/dev/null || echo none)" ;;
+        *) echo "Invalid parameter: $parm"; exit 1 ;;
+      esac
+    done
+    ;;
+  set)
+    while [ $# -ge 2 ]; do
+      parm=$1 val=$2
+      shift 2
+      case $parm in
+        power) if [ "$val" = 1 ]; then power_on; else power_off; fi ;;
+        reset) log "reset"; power_off; power_on ;;
+        boot) log "boot device $val"; echo "$val" >"$dir/boot" ;;
+        shutdown) log "soft off"; running && monitor system_powerdown ;;
+        *) echo "Invalid parameter: $parm"; exit 1 ;;
+      esac
+    done
+    ;;
+  *) echo "Invalid operation: $op"; exit 1 ;;
+esac
+exit 0
