@@ -8,14 +8,17 @@ import { parseLayoutXml } from "../layout/xml.js";
 import { pinnedVersionOf } from "../objects/pin.js";
 import type { Attributes } from "../objects/schema.js";
 import type { OverrideScope } from "../plan/modules.js";
+import type { PlannedTemplate } from "../plan/model.js";
 import type { PlanImage, PlanNode } from "../plan/planner.js";
+import { withTemplates } from "../template/node-templates.js";
 import type { Store } from "../store/store.js";
 
 export interface NodeTarget {
   readonly node: PlanNode;
   readonly image: PlanImage;
   readonly layout: Layout;
-  readonly overrides: readonly { readonly scope: OverrideScope; readonly name: string }[];
+  /** Override directories that exist, in the order they apply, each with its `*.tmpl` files rendered for the node. */
+  readonly overrides: readonly { readonly scope: OverrideScope; readonly name: string; readonly templates?: readonly PlannedTemplate[] }[];
   readonly postscripts: readonly string[];
 }
 
@@ -91,7 +94,8 @@ export async function resolveNodeTarget(store: Store, repository: ImageRepositor
       verify: osimage["verify"] !== "no",
     },
     layout,
-    overrides: candidates.filter((c) => existsSync(path.join(overridesDir, c.name))),
+    // An unknown placeholder refuses here, before any plan: BAD_TEMPLATE with the file and line.
+    overrides: await withTemplates(overridesDir, candidates.filter((c) => existsSync(path.join(overridesDir, c.name))), { node: { name, attributes: node }, groups, osimage: { name: imageName, version, attributes: osimage } }),
     postscripts,
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFile, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { agentPath, type SyscloneHome } from "../config/paths.js";
 import { SyscloneError, isSyscloneError } from "../errors/errors.js";
@@ -22,6 +22,8 @@ import { nodeOnlyMountExcludes, exactPathExcludes, parseProbe, ancestorProtects,
 import type { UpdateStep } from "./steps.js";
 import { destinationDirectory, parseSynclist, type SyncEntry } from "./synclist.js";
 import { uuidMapBetween } from "./uuid-map.js";
+import { landedOverrideFiles, stageTemplates } from "./templates.js";
+import { TEMPLATE_SUFFIX } from "../template/render.js";
 import { chooseDelimiter, parsePostscriptRun, renderPostscriptRun } from "./postscript-run.js";
 
 export interface UpdateDeps {
@@ -227,8 +229,18 @@ function describeOverrides(target: NodeTarget): string {
 async function applyOverrides(connection: Connection, target: NodeTarget, deps: UpdateDeps): Promise<string[]> {
   const changed: string[] = [];
   for (const override of target.overrides) {
-    const result = await pushWithRsync(connection, [...archiveFlags, "--checksum"], [`${path.join(deps.home.overrides, override.name)}/`], "/", deps, `override ${override.name}`);
+    const dir = path.join(deps.home.overrides, override.name);
+    const templated = override.templates !== undefined && override.templates.length > 0;
+    const result = await pushWithRsync(connection, [...archiveFlags, "--checksum", ...(templated ? [`--exclude=*${TEMPLATE_SUFFIX}`] : [])], [`${dir}/`], "/", deps, `override ${override.name}`);
     changed.push(...result.changed.filter((p) => !p.endsWith("/")));
+    if (!templated) continue;
+    const staged = await stageTemplates(dir, override.templates ?? []);
+    try {
+      const rendered = await pushWithRsync(connection, [...archiveFlags, "--checksum"], [`${staged}/`], "/", deps, `templates of override ${override.name}`);
+      changed.push(...rendered.changed.filter((p) => !p.endsWith("/")));
+    } finally {
+      await rm(staged, { recursive: true, force: true });
+    }
   }
   return changed;
 }
@@ -275,7 +287,7 @@ async function updateSoftware(connection: Connection, target: NodeTarget, probe:
   }
   const info = await deps.repository.info(image.name, image.version);
   const osimage = deps.store.requireObject("osimage", image.name);
-  const overrideFiles = (await Promise.all(target.overrides.map((o) => filesUnder(path.join(deps.home.overrides, o.name))))).flat();
+  const overrideFiles = landedOverrideFiles((await Promise.all(target.overrides.map((o) => filesUnder(path.join(deps.home.overrides, o.name))))).flat());
   const synclist = await readSynclist(target, deps);
   const syncedFiles = synclist ? await syncedNodePaths(synclist.entries) : [];
   const keep = keepList(osimage["keep"], attributes["keep"]);
