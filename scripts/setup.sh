@@ -11,6 +11,7 @@ packages=(
   chromium man-db
   openipmi ipmitool
   wrk
+  qemu-utils
   xorriso isolinux syslinux-common grub-efi-amd64-bin
 )
 missing=()
