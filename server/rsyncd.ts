@@ -27,6 +27,7 @@ export interface RsyncdOptions {
 export class RsyncdSupervisor {
   private daemon: SupervisedDaemon | undefined;
   private pending: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
 
   constructor(private readonly options: RsyncdOptions) {}
 
@@ -57,10 +58,16 @@ export class RsyncdSupervisor {
 
   /**
    * Rewrite config, secrets and served postscripts; serialised, so concurrent installs cannot interleave writes.
-   * A failed rewrite fails its own caller only: the next one starts afresh from the live installs.
+   * A failed rewrite fails its own callers only: the next one starts afresh from the live installs.
    */
   reconfigure(): Promise<void> {
-    const next = this.pending.then(() => this.writeConfig());
+    // A rewrite not yet begun reads the live installs when it begins: later callers share it (a storm of tokens, one rewrite).
+    if (this.queued) return this.queued;
+    const next = this.pending.then(() => {
+      this.queued = undefined;
+      return this.writeConfig();
+    });
+    this.queued = next;
     this.pending = next.catch((error: unknown) => this.options.log(`rsyncd: could not rewrite its configuration: ${error instanceof Error ? error.message : String(error)}`));
     return next;
   }

@@ -3,16 +3,17 @@ import { normaliseMac, usableSerial, usableUuid, type BootReport, type KnownMach
 
 /** What the machine index needs from the store. */
 export interface MachineSource {
-  identityStamp(): string;
+  /** Changes whenever another connection commits. */
+  dataVersion(): number;
   listObjects(type: "node"): { name: string; attributes: Attributes }[];
+  getObject(type: "node", name: string): Attributes | undefined;
+  /** Names every node this connection writes; returns the way to stop listening. */
+  watchNodes(listener: (name: string) => void): () => void;
 }
 
-interface Index {
-  stamp: string;
-  readonly byMac: Map<string, KnownMachine[]>;
-  readonly byUuid: Map<string, KnownMachine[]>;
-  readonly bySerial: Map<string, KnownMachine[]>;
-  discovered: number;
+interface Entry {
+  readonly attributes: Attributes;
+  readonly machine: KnownMachine;
 }
 
 function add(map: Map<string, KnownMachine[]>, key: string, machine: KnownMachine): void {
@@ -20,6 +21,14 @@ function add(map: Map<string, KnownMachine[]>, key: string, machine: KnownMachin
   const list = map.get(key);
   if (list) list.push(machine);
   else map.set(key, [machine]);
+}
+
+function drop(map: Map<string, KnownMachine[]>, key: string, machine: KnownMachine): void {
+  const list = map.get(key);
+  if (!list) return;
+  const rest = list.filter((m) => m !== machine);
+  if (rest.length > 0) map.set(key, rest);
+  else map.delete(key);
 }
 
 function machineOf(name: string, attributes: Attributes): KnownMachine {
@@ -33,57 +42,96 @@ function machineOf(name: string, attributes: Attributes): KnownMachine {
 }
 
 /**
- * Every node's identity by MAC, UUID and serial, rebuilt only when an identity changed (a PXE storm
- * reads, it rarely writes). A discovered record the boot service writes itself is added in place, so
- * a storm of unknown machines does not rebuild the index once per request.
+ * Every node as /boot sees it, and who is who by MAC, UUID and serial, in memory: a PXE storm reads
+ * no row per request. A node this connection writes is re-read alone (the store names it); a commit
+ * by another connection (nodeset or chdef at the shell) rebuilds the whole index on the next request.
  */
 export class MachineIndex {
-  private index: Index | undefined;
+  private readonly nodes = new Map<string, Entry>();
+  private readonly byMac = new Map<string, KnownMachine[]>();
+  private readonly byUuid = new Map<string, KnownMachine[]>();
+  private readonly bySerial = new Map<string, KnownMachine[]>();
+  private discovered = 0;
+  private version: number | undefined;
+  private readonly dirty = new Set<string>();
+  private readonly unwatch: () => void;
 
-  constructor(private readonly source: MachineSource) {}
-
-  private current(): Index {
-    const stamp = this.source.identityStamp();
-    if (this.index?.stamp === stamp) return this.index;
-    const index: Index = { stamp, byMac: new Map(), byUuid: new Map(), bySerial: new Map(), discovered: 0 };
-    for (const { name, attributes } of this.source.listObjects("node")) this.insert(index, machineOf(name, attributes));
-    this.index = index;
-    return index;
+  constructor(private readonly source: MachineSource) {
+    this.unwatch = source.watchNodes((name) => this.dirty.add(name));
   }
 
-  private insert(index: Index, machine: KnownMachine): void {
-    for (const mac of machine.macs) add(index.byMac, mac, machine);
-    add(index.byUuid, machine.uuid.toLowerCase(), machine);
-    add(index.bySerial, machine.serial, machine);
-    if (machine.discovered) index.discovered++;
+  /** Stops following the store's writes. */
+  close(): void {
+    this.unwatch();
+  }
+
+  /** Forgets everything: the next read rebuilds (after a rolled-back transaction whose writes were read back). */
+  invalidate(): void {
+    this.version = undefined;
+  }
+
+  private sync(): void {
+    const version = this.source.dataVersion();
+    if (version !== this.version) {
+      this.nodes.clear();
+      this.byMac.clear();
+      this.byUuid.clear();
+      this.bySerial.clear();
+      this.discovered = 0;
+      for (const { name, attributes } of this.source.listObjects("node")) this.insert(name, attributes);
+      this.version = version;
+      this.dirty.clear();
+      return;
+    }
+    if (this.dirty.size === 0) return;
+    const names = [...this.dirty];
+    this.dirty.clear();
+    for (const name of names) {
+      this.remove(name);
+      const attributes = this.source.getObject("node", name);
+      if (attributes) this.insert(name, attributes);
+    }
+  }
+
+  private insert(name: string, attributes: Attributes): void {
+    const machine = machineOf(name, attributes);
+    this.nodes.set(name, { attributes, machine });
+    for (const mac of machine.macs) add(this.byMac, mac, machine);
+    add(this.byUuid, machine.uuid.toLowerCase(), machine);
+    add(this.bySerial, machine.serial, machine);
+    if (machine.discovered) this.discovered++;
+  }
+
+  private remove(name: string): void {
+    const entry = this.nodes.get(name);
+    if (!entry) return;
+    const { machine } = entry;
+    for (const mac of machine.macs) drop(this.byMac, mac, machine);
+    drop(this.byUuid, machine.uuid.toLowerCase(), machine);
+    drop(this.bySerial, machine.serial, machine);
+    if (machine.discovered) this.discovered--;
+    this.nodes.delete(name);
   }
 
   /** The known machines that share a MAC, the UUID or the serial with the report: all identify() needs to see. */
   candidates(report: BootReport): KnownMachine[] {
-    const index = this.current();
+    this.sync();
     const found = new Set<KnownMachine>();
-    for (const mac of report.macs.map(normaliseMac)) for (const m of index.byMac.get(mac ?? "") ?? []) found.add(m);
-    for (const m of index.byUuid.get(usableUuid(report.uuid) ?? "") ?? []) found.add(m);
-    for (const m of index.bySerial.get(usableSerial(report.serial) ?? "") ?? []) found.add(m);
+    for (const mac of report.macs.map(normaliseMac)) for (const m of this.byMac.get(mac ?? "") ?? []) found.add(m);
+    for (const m of this.byUuid.get(usableUuid(report.uuid) ?? "") ?? []) found.add(m);
+    for (const m of this.bySerial.get(usableSerial(report.serial) ?? "") ?? []) found.add(m);
     return [...found];
+  }
+
+  /** A node's attributes as the store holds them now; not to be changed by the caller. */
+  node(name: string): Attributes | undefined {
+    this.sync();
+    return this.nodes.get(name)?.attributes;
   }
 
   /** How many discovered records the store holds. */
   discoveredCount(): number {
-    return this.current().discovered;
-  }
-
-  /**
-   * Records a discovered node just written by `write` without a rebuild: valid when the index was
-   * current before the write and the write is the only identity change since.
-   */
-  addDiscovered(name: string, attributes: Attributes, write: () => void): void {
-    const before = this.current();
-    write();
-    const after = this.source.identityStamp();
-    // The stamp is "<data_version>:<own writes>": another connection's commit in between changes the first part.
-    if (after.split(":")[0] !== before.stamp.split(":")[0]) return;
-    this.insert(before, machineOf(name, attributes));
-    before.stamp = after;
+    this.sync();
+    return this.discovered;
   }
 }

@@ -8,6 +8,7 @@ import { isLive, type InstallRecord } from "../store/installs.js";
 import type { Store } from "../store/store.js";
 import { isInstallDestiny } from "./destiny.js";
 import { discoveredName, identify, normaliseMac, usableSerial, usableUuid, type BootReport } from "./identity.js";
+import { GroupCommit } from "./group-commit.js";
 import { MachineIndex } from "./machine-index.js";
 import { Throttle } from "./rate-limit.js";
 
@@ -37,10 +38,13 @@ export interface BootState {
   readonly machines: MachineIndex;
   /** One event per key (node or source address) and interval: a flood of requests does not flood the event log. */
   readonly events: Throttle;
+  /** The answers' writes (events, tokens, discovered records), one transaction per turn of the event loop. */
+  readonly commits: GroupCommit;
 }
 
 export function newBootState(store: Store): BootState {
-  return { machines: new MachineIndex(store), events: new Throttle(60_000) };
+  const machines = new MachineIndex(store);
+  return { machines, events: new Throttle(60_000), commits: new GroupCommit((work) => store.transaction(work), () => machines.invalidate()) };
 }
 
 export const DEFAULT_MAX_DISCOVERED = 1000;
@@ -49,11 +53,11 @@ export const DEFAULT_MAX_DISCOVERED = 1000;
 export const DEFAULT_BOOT_RATE = 5;
 
 /** The node's osimage when it has a clone kernel and initrd to boot, else the answer that says what is missing. */
-function bootableOsimage(deps: BootDeps, name: string, wait: string): string | BootAnswer {
+function bootableOsimage(deps: BootDeps, node: Attributes, name: string, wait: string): string | BootAnswer {
   const { store, repository, serverUrl } = deps;
   let osimage: string;
   try {
-    osimage = osimageOf(store, name);
+    osimage = node["osimage"] || osimageOf(store, name);
   } catch {
     return { template: "problem", data: { server: serverUrl, node: name, message: "no osimage set (nodeset NODE osimage=NAME)", wait } };
   }
@@ -99,7 +103,7 @@ export function answerBoot(deps: BootDeps, state: BootState, report: BootReport,
     store.deleteObject("node", stale);
     store.addEvent({ kind: "discovered-assigned", node: name, message: `discovered record ${stale} is now ${name}` });
   }
-  const node = store.requireObject("node", name);
+  const node = state.machines.node(name) ?? store.requireObject("node", name);
   if (node["state"] === "discovered") {
     return { template: "discovered", data: { server: serverUrl, node: name, mac: (node["mac"] ?? "").split(",")[0] ?? "", wait: retry } };
   }
@@ -110,7 +114,7 @@ export function answerBoot(deps: BootDeps, state: BootState, report: BootReport,
   if (!node["mac"] && firstMac) fill["mac"] = firstMac;
   if (Object.keys(fill).length > 0) store.updateObject("node", name, fill);
   if (node["destiny"] === "shell") {
-    const osimage = bootableOsimage(deps, name, retry);
+    const osimage = bootableOsimage(deps, node, name, retry);
     if (typeof osimage !== "string") return osimage;
     store.addEvent({ kind: "boot", node: name, osimage, message: "PXE boot: maintenance shell" });
     return { template: "shell", data: { server: serverUrl, node: name, osimage } };
@@ -125,7 +129,7 @@ export function answerBoot(deps: BootDeps, state: BootState, report: BootReport,
     if (state.events.allow(`token:${name}`)) store.addEvent({ kind: "boot-refused", node: name, message: `PXE boot from ${from || "an unknown address"} refused: ${refusal}`, data: { ...report, from } });
     return { template: "problem", data: { server: serverUrl, node: name, message: refusal, wait: retry } };
   }
-  const osimage = bootableOsimage(deps, name, retry);
+  const osimage = bootableOsimage(deps, node, name, retry);
   if (typeof osimage !== "string") return osimage;
   const token = issueInstallToken(store, name, from);
   store.addEvent({ kind: "boot", node: name, osimage, message: `PXE boot: installing ${osimage}` });
@@ -150,7 +154,7 @@ export function tokenRefusal(node: Attributes, latest: InstallRecord | undefined
 /** An unknown machine as a discovered record, written only when new or changed and only while there are fewer than the cap. */
 function recordDiscovered(deps: BootDeps, state: BootState, name: string, record: Attributes, from: string): void {
   const { store } = deps;
-  const existing = store.getObject("node", name);
+  const existing = state.machines.node(name);
   if (existing) {
     if (Object.entries(record).some(([key, value]) => existing[key] !== value)) store.updateObject("node", name, record);
     return;
@@ -162,7 +166,7 @@ function recordDiscovered(deps: BootDeps, state: BootState, name: string, record
     }
     return;
   }
-  state.machines.addDiscovered(name, record, () => store.createObject("node", name, { ...defaults("node"), ...record }));
+  store.createObject("node", name, { ...defaults("node"), ...record });
   const { mac = "", uuid = "", serial = "" } = record;
   store.addEvent({ kind: "discovered", node: name, message: `unknown machine ${mac}${uuid ? ` uuid ${uuid}` : ""}${serial ? ` serial ${serial}` : ""} recorded` });
 }
