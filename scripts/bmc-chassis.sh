@@ -13,12 +13,15 @@ shift 2
 log() { printf '%s %s\n' "$(date +%T)" "$*" >>"$dir/chassis.log"; }
 
 # On while qemu runs, or while it is being started (ipmi_sim waits for this script: it must answer at once).
+# Without DIR/qemu-args the chassis holds no machine: its power is only the word in DIR/power.
 running() {
+  [ -f "$dir/qemu-args" ] || { [ "$(cat "$dir/power" 2>/dev/null)" = on ]; return; }
   [ -e "$dir/starting" ] || { [ -s "$dir/qemu.pid" ] && kill -0 "$(cat "$dir/qemu.pid")" 2>/dev/null; }
 }
 
 power_on() {
   running && return 0
+  [ -f "$dir/qemu-args" ] || { log "power on (no machine)"; echo on >"$dir/power"; return 0; }
   boot=$(cat "$dir/boot" 2>/dev/null || echo none)
   case $boot in
     pxe) order=once=n,order=c; echo none >"$dir/boot" ;;
@@ -43,7 +46,9 @@ monitor() {
 
 power_off() {
   running || return 0
-  pid=$(cat "$dir/qemu.pid")
+  [ -f "$dir/qemu-args" ] || { log "power off (no machine)"; echo off >"$dir/power"; return 0; }
+  for _ in $(seq 50); do [ -s "$dir/qemu.pid" ] && break; sleep 0.2; done
+  pid=$(cat "$dir/qemu.pid" 2>/dev/null) || return 0
   log "power off"
   kill "$pid"
   rm -f "$dir/qemu.pid"

@@ -5,6 +5,7 @@ import { expandObjectNames } from "../objects/expand.js";
 import { parseAssignments } from "../objects/schema.js";
 import { stringValue, type Command, type CommandDeps, type ParsedArgs } from "./command.js";
 import { backendOf } from "./local-backend.js";
+import { readSecretAssignments } from "./secret-assignments.js";
 import { objectOptions, objectTypeOf, refuseArgumentsWithStanza, splitTargetsAndAssignments, stanzaDefinitions, targetsOf } from "./objects.js";
 
 export const chdef: Command = {
@@ -18,7 +19,7 @@ export const chdef: Command = {
     minus: { type: "boolean", short: "m" },
     newname: { type: "string", short: "n" },
   },
-  examples: ["chdef -t node -o node1 -n node2   (rename)", "chdef node07 mac=52:54:00:12:34:56", "chdef -p compute postscripts=update_network", "chdef -p -t group -o rack1 members=node05", "chdef golden01 hostkey="],
+  examples: ["chdef -t node -o node1 -n node2   (rename)", "chdef node07 mac=52:54:00:12:34:56", "chdef -p compute postscripts=update_network", "chdef -p -t group -o rack1 members=node05", "chdef golden01 hostkey=", "chdef n07 mgt=ipmi bmc=10.1.0.7 bmcusername=admin bmcpassword=-   (the password from stdin)"],
   remote: true,
   async run(args, deps) {
     if (stringValue(args, "newname") !== undefined) return rename(args, deps);
@@ -35,7 +36,8 @@ export const chdef: Command = {
       const named = targetsOf(args, targets);
       if (named.length === 0 || assignments.length === 0) throw new SyscloneError("USAGE", "chdef needs names and attr=value pairs", { hint: `usage: ${chdef.usage}` });
       const type = objectTypeOf(args);
-      definitions = [{ type, names: expandObjectNames(type, named, context), attributes: parseAssignments(assignments) }];
+      const names = expandObjectNames(type, named, context);
+      definitions = [{ type, names, attributes: await readSecretAssignments(type, parseAssignments(assignments), names, deps) }];
     }
     const result = await backend.changeObjects({ definitions, mode, fromStanza: args.values["stanza"] === true });
     if (deps.out.json) deps.out.data({ changed: result.created.length + result.changed.length, created: result.created });

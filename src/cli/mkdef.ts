@@ -6,6 +6,7 @@ import type { Command } from "./command.js";
 import { expandNames, objectOptions, objectTypeOf, refuseArgumentsWithStanza, splitTargetsAndAssignments, stanzaDefinitions, targetsOf } from "./objects.js";
 import { storeNoderangeContext } from "../store/noderange-context.js";
 import { auditedChange, localRoot } from "../audit/record.js";
+import { readSecretAssignments } from "./secret-assignments.js";
 
 export const mkdef: Command = {
   name: "mkdef",
@@ -26,7 +27,7 @@ export const mkdef: Command = {
       const type = objectTypeOf(args);
       const names = expandNames(type, targetsOf(args, targets), store, context);
       if (names.length === 0) throw new SyscloneError("USAGE", "mkdef needs a name", { hint: `usage: ${mkdef.usage}` });
-      definitions = [{ type, names, attributes: parseAssignments(assignments) }];
+      definitions = [{ type, names, attributes: await readSecretAssignments(type, parseAssignments(assignments), names, deps) }];
     }
     const { created } = auditedChange(store, localRoot, "mkdef", () =>
       applyDefinitions(store, definitions, {
