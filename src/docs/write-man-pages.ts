@@ -1,9 +1,9 @@
 // Entry point: `node dist/src/docs/write-man-pages.js OUTDIR` writes OUTDIR/NAME.1 for every command
 // and sysclone.1 (plain roff, section 1; the package build compresses them).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { commands } from "../cli/main.js";
-import { checkoutRoot } from "../config/paths.js";
+import { syscloneVersion } from "../config/version.js";
 import { manDate, manPages } from "./man-pages.js";
 
 const [outDir, ...extra] = process.argv.slice(2);
@@ -11,8 +11,7 @@ if (outDir === undefined || extra.length > 0) {
   process.stderr.write("usage: node dist/src/docs/write-man-pages.js OUTDIR\n");
   process.exit(2);
 }
-const { version } = JSON.parse(readFileSync(path.join(checkoutRoot(), "package.json"), "utf8")) as { version: string };
-const pages = manPages(commands, { version, date: manDate(process.env["SOURCE_DATE_EPOCH"], new Date()) });
+const pages = manPages(commands, { version: syscloneVersion(), date: manDate(process.env["SOURCE_DATE_EPOCH"], new Date()) });
 mkdirSync(outDir, { recursive: true });
 for (const page of pages) writeFileSync(path.join(outDir, page.file), page.text, { mode: 0o644 });
 process.stdout.write(`wrote ${pages.length} man pages to ${outDir}\n`);
