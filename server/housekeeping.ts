@@ -13,6 +13,8 @@ export interface HousekeepingOptions {
   readonly keepEvents?: number;
   readonly pollMs?: number;
   readonly sweepMs?: number;
+  /** The last lines of a node's recorded console, for the event of an install that expires. */
+  readonly consoleTail?: (node: string) => string[];
 }
 
 /**
@@ -34,7 +36,7 @@ export function startHousekeeping(options: HousekeepingOptions): void {
   }, options.pollMs ?? 1000);
   const sweep = (): void => {
     try {
-      const expired = expireStaleInstalls({ store }, options.timeouts);
+      const expired = expireStaleInstalls({ store, ...(options.consoleTail ? { consoleTail: options.consoleTail } : {}) }, options.timeouts);
       for (const install of expired) log(`install of ${install.node} expired (${install.state === "issued" ? "no inventory" : "no word from the node"})`);
       if (expired.length > 0) reconfigure();
       const before = new Date(Date.now() - (options.eventDays ?? 90) * 86_400_000).toISOString();

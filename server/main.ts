@@ -17,6 +17,8 @@ import { DnsmasqSupervisor } from "./dnsmasq.js";
 import type { DhcpMode } from "../src/netboot/dnsmasq-config.js";
 import { RsyncdSupervisor } from "./rsyncd.js";
 import { startHousekeeping } from "./housekeeping.js";
+import { consoleTail } from "../src/power/console-log.js";
+import { startConsoleRecorders } from "../src/power/console-recorder.js";
 import { acquireServeLock } from "./serve-lock.js";
 
 export interface ServeOptions {
@@ -135,6 +137,7 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
     serverKey,
     signingKey,
     postscriptDirs,
+    consoleTail: (node) => consoleTail(options.home.state, node),
     onInstallsChanged: () => rsyncd.reconfigure(),
     get retrySeconds() { return live.retrySeconds; },
     get maxDiscovered() { return live.maxDiscovered; },
@@ -157,7 +160,10 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
     reconfigure: () => rsyncd.reconfigure(),
     log: options.log,
     signal: housekeeping.signal,
+    consoleTail: (node) => consoleTail(options.home.state, node),
   });
+  // Installing nodes with mgt=ipmi: their serial consoles to var/logs/NODE/console.log while they install.
+  const consoles = startConsoleRecorders({ store: options.store, stateDir: options.home.state, log: options.log, signal: housekeeping.signal });
   return {
     app,
     rsyncd,
@@ -170,6 +176,7 @@ async function startLocked(options: ServeOptions, releaseLock: () => void): Prom
     },
     async close() {
       housekeeping.abort();
+      await consoles.stop();
       await app.close();
       senders.abort();
       await multicast?.closed();

@@ -26,6 +26,8 @@ export interface InstallDeps {
   readonly signingKey?: KeyObject;
   /** Directories searched for a postscript by name: the home's own first, then the ones shipped with sysclone. */
   readonly postscriptDirs: readonly string[];
+  /** The last lines of a node's recorded serial console (var/logs/NODE/console.log), for a failed install's event. */
+  readonly consoleTail?: (node: string) => string[];
   /** Called when the set of live installs changes, so the rsync daemon's modules follow. */
   readonly onInstallsChanged: () => Promise<void>;
   readonly newUuid?: () => string;
@@ -137,14 +139,15 @@ export function failureMessage(error: unknown): string {
 }
 
 /** Ends the install as failed with its reason, unless it has already ended (a failure is recorded once). */
-function recordFailure(deps: Pick<InstallDeps, "store">, install: InstallRecord, step: string, message: string): boolean {
+function recordFailure(deps: Pick<InstallDeps, "store" | "consoleTail">, install: InstallRecord, step: string, message: string): boolean {
   const { store } = deps;
   return store.transaction(() => {
     const current = store.installs.byToken(install.tokenSha256);
     if (current === undefined || !isLive(current)) return false;
     store.installs.end(install.id, "failed");
     store.updateObject("node", install.node, { state: "failed", phase: step, lasterror: `${step}: ${message}`.slice(0, 2000) });
-    store.addEvent({ kind: "fail", node: install.node, osimage: install.osimage, message: `${step}: ${message}`.slice(0, 4000) });
+    const consoleLines = deps.consoleTail?.(install.node) ?? [];
+    store.addEvent({ kind: "fail", node: install.node, osimage: install.osimage, message: `${step}: ${message}`.slice(0, 4000), ...(consoleLines.length > 0 ? { data: { console: consoleLines } } : {}) });
     return true;
   });
 }
@@ -164,7 +167,7 @@ export interface InstallTimeouts {
 export const DEFAULT_INSTALL_TIMEOUTS: InstallTimeouts = { issuedSeconds: 600, plannedSeconds: 3600 };
 
 /** Ends installs whose node has gone silent, so no install stays live (and its token and rsync secret valid) forever. */
-export function expireStaleInstalls(deps: Pick<InstallDeps, "store">, timeouts: InstallTimeouts, now = Date.now()): InstallRecord[] {
+export function expireStaleInstalls(deps: Pick<InstallDeps, "store" | "consoleTail">, timeouts: InstallTimeouts, now = Date.now()): InstallRecord[] {
   const before = (seconds: number): string => new Date(now - seconds * 1000).toISOString();
   const stale = deps.store.installs.stale(before(timeouts.issuedSeconds), before(timeouts.plannedSeconds));
   return stale.filter((install) =>
