@@ -36,6 +36,10 @@ export const inventoryBody = {
           readOnly: { type: "boolean" },
           model: shortText,
           serial: shortText,
+          rotational: { type: "boolean" },
+          transport: { type: "string", pattern: "^[a-z0-9_-]{1,16}$" },
+          raidLevel: { type: "string", pattern: "^[a-z0-9_-]{1,16}$" },
+          memberOf: { type: "string", pattern: "^[a-z][a-z0-9]{0,31}$" },
         },
         required: ["name", "sizeBytes"],
         additionalProperties: false,
@@ -46,7 +50,13 @@ export const inventoryBody = {
       maxItems: 64,
       items: {
         type: "object",
-        properties: { name: { type: "string", pattern: "^[A-Za-z0-9._-]{1,15}$" }, mac: { type: "string", pattern: "^([0-9a-f]{2}:){5}[0-9a-f]{2}$" } },
+        properties: {
+          name: { type: "string", pattern: "^[A-Za-z0-9._-]{1,15}$" },
+          mac: { type: "string", pattern: "^([0-9a-f]{2}:){5}[0-9a-f]{2}$" },
+          driver: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,32}$" },
+          link: { type: "boolean" },
+          speedMbps: { type: "integer", minimum: 0, maximum: 10_000_000 },
+        },
         required: ["name", "mac"],
         additionalProperties: false,
       },
@@ -54,9 +64,16 @@ export const inventoryBody = {
     firmware: { type: "string", enum: ["uefi", "bios"] },
     dmi: {
       type: "object",
-      properties: { uuid: shortText, serial: shortText, product: shortText, vendor: shortText },
+      properties: { uuid: shortText, serial: shortText, product: shortText, vendor: shortText, biosVersion: shortText },
       additionalProperties: false,
     },
+    cpu: {
+      type: "object",
+      properties: { model: shortText, count: { type: "integer", minimum: 1, maximum: 65_536 } },
+      required: ["count"],
+      additionalProperties: false,
+    },
+    memoryBytes: { type: "integer", minimum: 0 },
     targetDirectory: { type: "string", pattern: "^/[A-Za-z0-9._/-]*$", maxLength: 1024 },
   },
   required: ["disks", "nics", "firmware"],
@@ -83,6 +100,13 @@ export const finishBody = {
     verifiedFiles: { type: "integer", minimum: 0 },
     seconds: { type: "number", minimum: 0 },
   },
+  additionalProperties: false,
+} as const;
+
+export const prescriptParams = {
+  type: "object",
+  properties: { node: nodeParams.properties.node, name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$" } },
+  required: ["node", "name"],
   additionalProperties: false,
 } as const;
 

@@ -3,8 +3,9 @@
 # Runs in the clone initrd (called by init) and in virtual nodes (a network namespace cloning into a directory).
 # Environment: SC_SERVER (http://host:port), SC_NODE, SC_TOKEN, SC_SIGNING_KEY (the server's public key, PEM: the
 # initrd carries it; the plan and the manifest must be signed with its private half); optional SC_TARGET_DIR, SC_WORK.
-# Exit status: 0 cloned (the final action is in $SC_WORK/final-action), 3 plan refused, 4 no server,
-# 5 the plan is unsigned or fails its signature (not run), other: the plan failed.
+# Exit status: 0 cloned (the final action is in $SC_WORK/final-action), 3 refused (hwreq, plan), 4 no server,
+# 5 the plan or the pre-install scripts are unsigned or fail their signature (not run), 6 a pre-install script failed
+# (nothing of the plan ran), other: the plan failed.
 set -eu
 
 : "${SC_SERVER:?SC_SERVER is required}" "${SC_NODE:?SC_NODE is required}" "${SC_TOKEN:?SC_TOKEN is required}"
@@ -22,95 +23,57 @@ if [ ! -r "$SC_SIGNING_KEY" ] || ! command -v openssl >/dev/null 2>&1; then
 	exit 5
 fi
 
-clean() {
-	printf '%s' "$1" | tr -cd 'A-Za-z0-9 ._:-' | cut -c1-200
-}
+# shellcheck source=agent/clone/inventory.sh
+. "$(dirname "$SC_LIB")/inventory.sh"
+# shellcheck source=agent/clone/prescripts.sh
+. "$(dirname "$SC_LIB")/prescripts.sh"
 
-read_sys() {
-	if [ -r "$1" ]; then clean "$(cat "$1" 2>/dev/null || true)"; fi
-}
-
-inventory() {
-	printf '{"firmware":"%s"' "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
-	printf ',"disks":['
-	sep=""
-	if [ -z "${SC_TARGET_DIR:-}" ]; then
-		for dir in /sys/block/*; do
-			[ -r "$dir/size" ] || continue
-			name=${dir##*/}
-			case "$name" in loop* | ram* | zram* | sr* | fd* | md* | dm-* | nbd*) continue ;; esac
-			printf '%s{"name":"%s","sizeBytes":%s' "$sep" "$(clean "$name")" "$(($(cat "$dir/size") * 512))"
-			[ "$(cat "$dir/removable" 2>/dev/null || echo 0)" = 1 ] && printf ',"removable":true'
-			[ "$(cat "$dir/ro" 2>/dev/null || echo 0)" = 1 ] && printf ',"readOnly":true'
-			lbs=$(cat "$dir/queue/logical_block_size" 2>/dev/null || echo 512)
-			[ "$lbs" = 4096 ] && printf ',"logicalSectorSize":4096'
-			model=$(read_sys "$dir/device/model")
-			[ -n "$model" ] && printf ',"model":"%s"' "$model"
-			serial=$(read_sys "$dir/device/serial")
-			[ -n "$serial" ] && printf ',"serial":"%s"' "$serial"
-			printf '}'
-			sep=","
-		done
-	fi
-	printf '],"nics":['
-	sep=""
-	for dir in /sys/class/net/*; do
-		name=${dir##*/}
-		[ "$name" = lo ] && continue
-		mac=$(tr 'A-F' 'a-f' <"$dir/address" 2>/dev/null || true)
-		case "$mac" in ??:??:??:??:??:??) ;; *) continue ;; esac
-		[ "$mac" = 00:00:00:00:00:00 ] && continue
-		printf '%s{"name":"%s","mac":"%s"}' "$sep" "$(clean "$name")" "$mac"
-		sep=","
-	done
-	printf '],"dmi":{'
-	sep=""
-	for field in uuid:product_uuid serial:product_serial product:product_name vendor:sys_vendor; do
-		value=$(read_sys "/sys/class/dmi/id/${field#*:}")
-		[ -n "$value" ] || continue
-		printf '%s"%s":"%s"' "$sep" "${field%%:*}" "$value"
-		sep=","
-	done
-	printf '}'
-	[ -n "${SC_TARGET_DIR:-}" ] && printf ',"targetDirectory":"%s"' "$SC_TARGET_DIR"
-	printf '}\n'
-}
-
-inventory >"$SC_WORK/inventory.json"
-echo "sysclone: asking $SC_SERVER for the plan of $SC_NODE" >&2
+# POST the inventory to /install/NODE/$1, the answer into $2 (headers in $2.headers). 2: refused (4xx), 1: no answer.
 # shellcheck disable=SC2317 # called through sc_retry
-plan_once() {
-	if wget -S -O "$SC_WORK/plan.sh" --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
-		--post-file "$SC_WORK/inventory.json" "$SC_SERVER/install/$SC_NODE/inventory" 2>"$SC_WORK/plan.headers"; then
+post_inventory_once() {
+	if wget -S -O "$2" --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+		--post-file "$SC_WORK/inventory.json" "$SC_SERVER/install/$SC_NODE/$1" 2>"$2.headers"; then
 		return 0
 	fi
-	case "$(sc_http_status "$SC_WORK/plan.headers")" in 4??) return 2 ;; esac
+	case "$(sc_http_status "$2.headers")" in 4??) return 2 ;; esac
 	return 1
 }
-rc=0
-sc_retry "plan request" plan_once || rc=$?
-case "$rc" in
-0) ;;
-2)
-	echo "sysclone: the server refused: HTTP $(sc_http_status "$SC_WORK/plan.headers"); see \`nodestat $SC_NODE\` on the server" >&2
-	cat "$SC_WORK/plan.headers" >>"$SC_LOG"
-	exit 3
-	;;
-*)
-	echo "sysclone: the server at $SC_SERVER did not answer" >&2
-	exit 4
-	;;
-esac
+
+# post_inventory ROUTE OUT WHAT: retried; a refusal ends the client (exit 3), a server that never answers too (exit 4).
+post_inventory() {
+	rc=0
+	sc_retry "$3" post_inventory_once "$1" "$2" || rc=$?
+	case "$rc" in
+	0) ;;
+	2)
+		echo "sysclone: the server refused: HTTP $(sc_http_status "$2.headers"); see \`nodestat $SC_NODE\` on the server" >&2
+		cat "$2.headers" >>"$SC_LOG"
+		exit 3
+		;;
+	*)
+		echo "sysclone: the server at $SC_SERVER did not answer" >&2
+		exit 4
+		;;
+	esac
+}
+
+sc_inventory "$SC_WORK/inventory.env" >"$SC_WORK/inventory.json"
+# Pre-install scripts: the server checks the machine against hwreq and names the scripts (signed); they run before the
+# plan, and a script that changed storage (an md array, a vendor RAID volume) is seen by the inventory taken after them.
+post_inventory prescripts "$SC_WORK/prescripts.list" "pre-install script request"
+sc_run_prescripts "$SC_WORK/prescripts.list"
+echo "sysclone: asking $SC_SERVER for the plan of $SC_NODE" >&2
+post_inventory inventory "$SC_WORK/plan.sh" "plan request"
 # Nothing of the plan runs unless the server's key signed it, for this node and this boot's token.
-if ! sc_check_signature plan "$SC_WORK/plan.sh" "$SC_WORK/plan.headers" 2>>"$SC_LOG"; then
+if ! sc_check_signature plan "$SC_WORK/plan.sh" "$SC_WORK/plan.sh.headers" 2>>"$SC_LOG"; then
 	echo "sysclone: $SC_FAIL_DETAIL" >&2
 	rm -f "$SC_WORK/plan.sh"
 	sc_post fail "{\"step\":\"plan\",\"message\":\"$(sc_json_string "$SC_FAIL_DETAIL")\",\"exit\":5}" 3 2>>"$SC_LOG" || true
 	exit 5
 fi
-RSYNC_PASSWORD=$(grep -i '^ *x-sysclone-rsync-password:' "$SC_WORK/plan.headers" | sed 's/^[^:]*: *//' | tr -d '\r')
+RSYNC_PASSWORD=$(grep -i '^ *x-sysclone-rsync-password:' "$SC_WORK/plan.sh.headers" | sed 's/^[^:]*: *//' | tr -d '\r')
 export RSYNC_PASSWORD
-rm -f "$SC_WORK/plan.headers"
+rm -f "$SC_WORK/plan.sh.headers"
 # The plan's output goes to the console and its log; the log is shipped to the server at the end or on failure.
 {
 	rc=0

@@ -2,25 +2,33 @@
 # Builds the clone initrd: busybox, the clone tools of this host (Debian packages) with their
 # libraries, the kernel modules a node needs to reach its disks and network (with dependencies),
 # the clone agent and the server's public signing key (the initrd refuses a plan or manifest it did not sign). Usage:
-#   build.sh --kernel VMLINUZ --modules MODULES_DIR --signing-key PUBLIC.pem --out DIR
+#   build.sh --kernel VMLINUZ --modules MODULES_DIR --signing-key PUBLIC.pem --out DIR [--add PATH]...
+# --add PATH copies a file of this host (a vendor RAID tool for a pre-install script) with the shared libraries it
+# needs into the initrd, at the same path, and links it into /sbin by its name.
 # MODULES_DIR is a kernel's lib/modules/<version> directory. Writes DIR/kernel, DIR/initrd.img
 # and DIR/contents.txt (what went in). Nothing outside DIR is changed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 agent=$(cd "$here/.." && pwd)
 kernel="" modules="" out="" signing_key=""
+added=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) kernel=$2; shift 2 ;;
     --modules) modules=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --signing-key) signing_key=$2; shift 2 ;;
+    --add) added+=("$2"); shift 2 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -f "$kernel" ] || { echo "build.sh: kernel $kernel not found" >&2; exit 2; }
 [ -d "$modules" ] || { echo "build.sh: modules directory $modules not found" >&2; exit 2; }
 [ -n "$out" ] || { echo "build.sh: --out DIR is required" >&2; exit 2; }
+for file in "${added[@]}"; do
+  case "$file" in /*) ;; *) echo "build.sh: --add $file: give an absolute path" >&2; exit 2 ;; esac
+  [ -f "$file" ] || { echo "build.sh: --add $file: no such file" >&2; exit 2; }
+done
 [ -f "$signing_key" ] || { echo "build.sh: --signing-key PUBLIC.pem (the server's public signing key) is required" >&2; exit 2; }
 kver=$(basename "$modules")
 
@@ -68,6 +76,13 @@ done
 # util-linux's: plans run under dash, where PATH decides.
 add_tool dash
 ln -sf "$(readlink -f "$(command -v dash)")" "$root/bin/sh"
+for file in "${added[@]}"; do
+  real=$(readlink -f "$file")
+  copy_with_libs "$real"
+  [ "$real" = "$file" ] || { mkdir -p "$root$(dirname "$file")"; ln -sf "$real" "$root$file"; }
+  ln -sf "$real" "$root/sbin/$(basename "$file")"
+  echo "added $file" >> "$contents"
+done
 lvm_binary=$(readlink -f "$(command -v lvm)")
 for lvmtool in pvcreate vgcreate lvcreate vgchange vgmknodes lvs vgs pvs; do ln -sf "$lvm_binary" "$root/sbin/$lvmtool"; done
 cat > "$root/etc/lvm/lvm.conf" <<'CONF'
@@ -110,6 +125,8 @@ install -m 0755 "$here/udhcpc.script" "$root/lib/sysclone/udhcpc.script"
 install -m 0644 "$here/media.sh" "$root/lib/sysclone/media.sh"
 install -m 0644 "$agent/clone/lib.sh" "$root/lib/sysclone/lib.sh"
 install -m 0755 "$agent/clone/sysclone-clone.sh" "$root/lib/sysclone/sysclone-clone.sh"
+install -m 0644 "$agent/clone/inventory.sh" "$root/lib/sysclone/inventory.sh"
+install -m 0644 "$agent/clone/prescripts.sh" "$root/lib/sysclone/prescripts.sh"
 openssl pkey -pubin -in "$signing_key" -noout 2>/dev/null || { echo "build.sh: $signing_key is not a public key in PEM" >&2; exit 2; }
 install -m 0644 "$signing_key" "$root/lib/sysclone/signing.pub"
 echo "signing-key sha256:$(openssl pkey -pubin -in "$signing_key" -outform DER | sha256sum | cut -d' ' -f1)" >> "$contents"

@@ -10,6 +10,8 @@ import { SyscloneError } from "../../src/errors/errors.js";
 import type { InstallDeps } from "../../src/install/service.js";
 import { publicKeyPem } from "../../src/install/signing.js";
 import { clientAddress } from "../request.js";
+import { inventoryBody } from "../schemas.js";
+import { receiveBootInventory } from "../../src/boot/inventory-report.js";
 
 const templateNames: readonly (BootTemplate | "boot")[] = ["boot", "install", "shell", "local", "discovered", "conflict", "problem"];
 
@@ -71,6 +73,12 @@ export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Ins
     };
     const answer = answerBoot(deps, state, report, clientAddress(request.ip));
     return reply.type("text/plain").header("cache-control", "no-store").send(render(answer.template, answer.data));
+  });
+
+  // A shell boot (nodeset NODE shell) or a discovered machine reports its hardware: sysclone inventory shows it.
+  app.post("/boot/inventory", { schema: { body: inventoryBody } }, (request) => {
+    const { node, source } = receiveBootInventory(deps.store, state, request.body);
+    return Promise.resolve({ ok: true, node, source });
   });
 
   app.get("/images/:osimage/:file", { schema: { params: imageParams } }, (request, reply) => {

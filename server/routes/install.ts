@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
 import { joinMulticast, renderMulticastAnswer } from "../../src/install/multicast-join.js";
+import { prescriptBody, receivePrescriptRequest } from "../../src/install/hardware.js";
 import { appendInstallLog, failInstall, failureMessage, finishInstall, receiveInventory, recordProgress, type InstallDeps } from "../../src/install/service.js";
 import { authenticate } from "../../src/install/tokens.js";
 import { issueFirstbootToken } from "../../src/install/firstboot.js";
@@ -11,13 +12,19 @@ import { streamArchive } from "../../src/exec/archive.js";
 import type { InstallRecord } from "../../src/store/installs.js";
 import { DEFAULT_MAX_ARCHIVES, MAX_LOG_CHUNK, Slots, VerifyListCache } from "../limits.js";
 import { clientAddress, routeStep } from "../request.js";
-import { bearerToken, failBody, finishBody, inventoryBody, nodeParams, okResponse, progressBody, tokenHeaders } from "../schemas.js";
+import { bearerToken, failBody, finishBody, inventoryBody, nodeParams, okResponse, prescriptParams, progressBody, tokenHeaders } from "../schemas.js";
 
 declare module "fastify" {
   interface FastifyRequest {
     install?: InstallRecord;
   }
 }
+
+const manifestQuery = {
+  type: "object",
+  properties: { format: { type: "string", enum: ["sha256", "meta"] } },
+  additionalProperties: false,
+} as const;
 
 function installOf(request: { install?: InstallRecord }): InstallRecord {
   if (!request.install) throw new Error("install route reached without authentication");
@@ -71,6 +78,17 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
       .headers(signatureHeaders(deps.signingKey, "plan", installOf(request), script)).send(script);
   });
 
+  // Before the plan: the machine as booted is checked against hwreq, then told its pre-install scripts (signed: name and sha256).
+  app.post("/:node/prescripts", { schema: { params: nodeParams, headers: tokenHeaders, body: inventoryBody } }, async (request, reply) => {
+    const list = await receivePrescriptRequest(deps, installOf(request), request.body);
+    return reply.type("text/plain").header("cache-control", "no-store").headers(signatureHeaders(deps.signingKey, "prescripts", installOf(request), list)).send(list);
+  });
+
+  app.get("/:node/prescripts/:name", { schema: { params: prescriptParams, headers: tokenHeaders } }, async (request, reply) => {
+    const body = await prescriptBody(deps, installOf(request), request.params.name);
+    return reply.type("application/octet-stream").header("cache-control", "no-store").send(body);
+  });
+
   app.post("/:node/multicast", { schema: { params: nodeParams, headers: tokenHeaders, body: { type: "object", additionalProperties: false } } }, (request, reply) => {
     const answer = joinMulticast(deps, installOf(request));
     return reply.type("text/plain").header("cache-control", "no-store").send(renderMulticastAnswer(answer));
@@ -100,9 +118,10 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
     return { ok: true };
   });
 
-  app.get("/:node/manifest", { schema: { params: nodeParams, headers: tokenHeaders } }, async (request, reply) => {
+  app.get("/:node/manifest", { schema: { params: nodeParams, headers: tokenHeaders, querystring: manifestQuery } }, async (request, reply) => {
     const install = installOf(request);
-    const list = await verifyLists.get(install.osimage, install.version);
+    // format=meta: every entry with mode, owner, size and hash or link target (a clone checked without an rsync walk).
+    const list = await verifyLists.get(install.osimage, install.version, request.query.format ?? "sha256");
     return reply.type("text/plain").header("x-sysclone-files", String(list.files)).header("x-sysclone-skipped", String(list.skipped))
       .headers(signatureHeaders(deps.signingKey, "manifest", install, list.text)).send(list.text);
   });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { agentPath } from "../config/paths.js";
@@ -13,9 +13,14 @@ import { stringValue, type Command } from "./command.js";
 export const initrdBuild: Command = {
   name: "initrd build",
   summary: "build the clone kernel and initrd for an osimage (its own kernel by default)",
-  usage: "sysclone initrd build OSIMAGE [--kernel VMLINUZ --modules /lib/modules/VERSION] [--json]",
-  options: { kernel: { type: "string" }, modules: { type: "string" } },
-  examples: ["sysclone initrd build rocky9", "sysclone initrd build rocky9 --kernel /boot/vmlinuz-6.1.0-56-amd64 --modules /lib/modules/6.1.0-56-amd64"],
+  usage: "sysclone initrd build OSIMAGE [--kernel VMLINUZ --modules /lib/modules/VERSION] [--add PATH]... [--json]",
+  options: { kernel: { type: "string" }, modules: { type: "string" }, add: { type: "string", multiple: true } },
+  examples: [
+    "sysclone initrd build rocky9",
+    "sysclone initrd build rocky9 --kernel /boot/vmlinuz-6.1.0-56-amd64 --modules /lib/modules/6.1.0-56-amd64",
+    "sysclone initrd build rocky9 --add /opt/MegaRAID/storcli/storcli64   # a vendor RAID tool for a pre-install script",
+  ],
+  optionHelp: { add: "copy this file of the server (with the shared libraries it needs) into the initrd, at the same path and in /sbin by name; repeatable" },
   async run(args, deps) {
     const [osimage, ...extra] = args.positionals;
     if (!osimage || extra.length > 0) throw new SyscloneError("USAGE", "initrd build takes exactly one osimage", { hint: `usage: ${initrdBuild.usage}` });
@@ -25,6 +30,7 @@ export const initrdBuild: Command = {
     if (version === undefined) throw new SyscloneError("NO_IMAGE_VERSION", `osimage ${osimage} has no captured version`, { hint: `capture one: imgcapture GOLDEN -t sysclone -o ${osimage}` });
     const given = { kernel: stringValue(args, "kernel"), modules: stringValue(args, "modules") };
     if ((given.kernel === undefined) !== (given.modules === undefined)) throw new SyscloneError("USAGE", "--kernel and --modules go together");
+    const added = await addedFiles(args.values["add"]);
     const root = path.join(deps.repository.versionDir(osimage, version), "root");
     const choice = given.kernel !== undefined && given.modules !== undefined
       ? { kernel: path.resolve(given.kernel), modules: path.resolve(given.modules), version: path.basename(given.modules) }
@@ -41,7 +47,7 @@ export const initrdBuild: Command = {
     try {
       const modules = staged === undefined ? choice.modules : path.join(staged, choice.version);
       if ("modulesDir" in choice) await copyTreeInsideRoot(root, choice.modulesDir, modules);
-      result = await run("bash", [agentPath(path.join("initrd", "build.sh")), "--kernel", choice.kernel, "--modules", modules, "--signing-key", signingKey, "--out", out], { signal: deps.signal });
+      result = await run("bash", [agentPath(path.join("initrd", "build.sh")), "--kernel", choice.kernel, "--modules", modules, "--signing-key", signingKey, "--out", out, ...added.flatMap((file) => ["--add", file])], { signal: deps.signal });
     } finally {
       if (staged !== undefined) await rm(staged, { recursive: true, force: true });
     }
@@ -55,3 +61,16 @@ export const initrdBuild: Command = {
     return 0;
   },
 };
+
+/** --add PATH…: each an existing regular file (symlinks followed), as an absolute path; checked before anything is built. */
+async function addedFiles(value: string | boolean | string[] | undefined): Promise<string[]> {
+  const given = Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
+  return Promise.all(
+    given.map(async (file) => {
+      const absolute = path.resolve(file);
+      const info = await stat(absolute).catch(() => undefined);
+      if (!info?.isFile()) throw new SyscloneError("USAGE", `--add ${file}: no such file on this server`, { hint: "give the path of the tool to copy into the initrd, e.g. --add /opt/MegaRAID/storcli/storcli64" });
+      return absolute;
+    }),
+  );
+}

@@ -12,6 +12,7 @@ import type { PlannedTemplate } from "../plan/model.js";
 import type { PlanImage, PlanNode } from "../plan/planner.js";
 import { withTemplates } from "../template/node-templates.js";
 import type { Store } from "../store/store.js";
+import { parseHwreq, type HwreqRule } from "../inventory/hwreq.js";
 
 export interface NodeTarget {
   readonly node: PlanNode;
@@ -20,6 +21,10 @@ export interface NodeTarget {
   /** Override directories that exist, in the order they apply, each with its `*.tmpl` files rendered for the node. */
   readonly overrides: readonly { readonly scope: OverrideScope; readonly name: string; readonly templates?: readonly PlannedTemplate[] }[];
   readonly postscripts: readonly string[];
+  /** Pre-install scripts by name, in order: the osimage's, the groups' (strongest last), the node's. */
+  readonly prescripts: readonly string[];
+  /** The hardware requirements that apply: the osimage's, each group's and the node's own; every rule of each must hold. */
+  readonly hwreq: readonly { readonly source: string; readonly rules: readonly HwreqRule[] }[];
 }
 
 const list = (value: string | undefined): string[] => (value ?? "").split(",").filter((v) => v !== "");
@@ -71,6 +76,12 @@ export async function resolveNodeTarget(store: Store, repository: ImageRepositor
     { scope: "node", name },
   ];
   const postscripts = [...new Set([...list(osimage["postscripts"]), ...groups.flatMap((g) => list(g.attributes?.["postscripts"])), ...list(node["postscripts"])])];
+  const prescripts = [...new Set([...list(osimage["prescripts"]), ...groups.flatMap((g) => list(g.attributes?.["prescripts"])), ...list(node["prescripts"])])];
+  const hwreq = [
+    { source: `osimage ${imageName}`, rules: parseHwreq(osimage["hwreq"] ?? "") },
+    ...groups.map((g) => ({ source: `group ${g.name}`, rules: parseHwreq(g.attributes?.["hwreq"] ?? "") })),
+    { source: `node ${name}`, rules: parseHwreq(node["hwreq"] ?? "") },
+  ].filter((set) => set.rules.length > 0);
   return {
     node: {
       name,
@@ -97,5 +108,7 @@ export async function resolveNodeTarget(store: Store, repository: ImageRepositor
     // An unknown placeholder refuses here, before any plan: BAD_TEMPLATE with the file and line.
     overrides: await withTemplates(overridesDir, candidates.filter((c) => existsSync(path.join(overridesDir, c.name))), { node: { name, attributes: node }, groups, osimage: { name: imageName, version, attributes: osimage } }),
     postscripts,
+    prescripts,
+    hwreq,
   };
 }

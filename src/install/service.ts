@@ -13,6 +13,7 @@ import type { Store } from "../store/store.js";
 import type { MulticastJoin } from "./multicast-join.js";
 import { resolveNodeTarget } from "./resolve.js";
 import { rsyncSecret } from "./tokens.js";
+import { recordHardware } from "../inventory/record.js";
 
 export interface InstallDeps {
   readonly store: Store;
@@ -26,6 +27,8 @@ export interface InstallDeps {
   readonly signingKey?: KeyObject;
   /** Directories searched for a postscript by name: the home's own first, then the ones shipped with sysclone. */
   readonly postscriptDirs: readonly string[];
+  /** Directories searched for a pre-install script by name (default: prescripts/ of the home, then sysclone's). */
+  readonly prescriptDirs?: readonly string[];
   /** The last lines of a node's recorded serial console (var/logs/NODE/console.log), for a failed install's event. */
   readonly consoleTail?: (node: string) => string[];
   /** Called when the set of live installs changes, so the rsync daemon's modules follow. */
@@ -69,9 +72,12 @@ export async function receiveInventory(deps: InstallDeps, install: InstallRecord
     if (missing.length > 0) {
       throw new SyscloneError("UNKNOWN_OBJECT", `postscript(s) ${missing.join(", ")} not found in ${deps.postscriptDirs.join(" or ")}`, { hint: "add the script, or remove it from the node's, group's or osimage's postscripts" });
     }
+    // hwreq is checked against the machine as it booted: a pre-install script that made an array of two disks leaves two disks.
+    const hardware = recordHardware(store, install, inventory);
     const plan = planClone({
       ...target,
       inventory,
+      hardware,
       serverUrl: deps.serverUrl,
       rsyncPort: deps.rsyncPort,
       newUuid: deps.newUuid ?? randomUUID,

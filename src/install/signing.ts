@@ -14,7 +14,7 @@ import { SyscloneError } from "../errors/errors.js";
 export const signatureHeader = "x-sysclone-signature";
 
 /** What a signature may cover; the clone client names the kind it expects. */
-export type SignedKind = "plan" | "manifest";
+export type SignedKind = "plan" | "manifest" | "prescripts";
 
 /** The install an answer belongs to: its node and the sha256 (hex) of its token, which the node computes from its own. */
 export interface SignedFor {

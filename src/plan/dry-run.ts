@@ -23,11 +23,15 @@ export async function dryRunPlan(deps: DryRunDeps, node: string, options: { inve
   store.requireObject("node", node);
   let inventory = options.inventory;
   if (inventory === undefined) {
+    // A shell or discovery boot's report is newer than any install's; an install's own is the one its plan was made
+    // from (after its pre-install scripts), else the one it booted with (an install refused before its plan).
+    const reported = store.inventories.latest(node);
     const last = store.installs.latest(node);
-    if (!last || last.inventory === "") {
+    const text = reported !== undefined && (reported.source !== "install" || !last?.inventory) ? reported.inventory : last?.inventory;
+    if (text === undefined || text === "") {
       throw new SyscloneError("NO_INVENTORY", `${node} has not reported an inventory yet`, { hint: "boot it once into the clone initrd (nodeset NODE shell), or give the disk sizes: sysclone plan NODE --disk-size 20G" });
     }
-    inventory = JSON.parse(last.inventory) as Inventory;
+    inventory = JSON.parse(text) as Inventory;
   }
   const target = await resolveNodeTarget(store, deps.repository, deps.overridesDir, node, options.osimage);
   let uuid = 0;
