@@ -26,6 +26,7 @@ import { plan } from "./plan.js";
 import { bootargs } from "./bootargs.js";
 import { initrdBuild } from "./initrd.js";
 import { inventory } from "./inventory.js";
+import { mediaBuild } from "./media.js";
 import { user } from "./user.js";
 import { token } from "./token.js";
 import { audit } from "./audit.js";
@@ -43,7 +44,7 @@ import { commandDoc } from "../docs/command-doc.js";
 import { renderHelpText } from "../docs/help-text.js";
 
 /** Every command, `sysclone WORD WORD` forms included: the CLI, `sysclone help` and the man pages all read this list. */
-export const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, inventory, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, rpower, rsetboot, rinstall, rcons, layoutCheck, initrdBuild];
+export const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, inventory, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, rpower, rsetboot, rinstall, rcons, layoutCheck, initrdBuild, mediaBuild];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name);
