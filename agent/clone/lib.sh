@@ -337,6 +337,11 @@ sc_pull_multicast() {
 
 # Let go of what the old system assembled from these disks (LVM, RAID), so they can be erased.
 sc_release_storage() {
+	# An array a pre-install script assembled (agent/clone/prescripts.sh) is what the plan was made for: it stays.
+	if [ -e "$SC_WORK/storage-assembled" ]; then
+		sc_log "keeping the storage the pre-install scripts assembled"
+		return 0
+	fi
 	if command -v vgchange >/dev/null 2>&1; then vgchange -a n >/dev/null 2>&1 || true; fi
 	if command -v mdadm >/dev/null 2>&1; then mdadm --stop --scan >/dev/null 2>&1 || true; fi
 }

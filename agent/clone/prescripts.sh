@@ -69,4 +69,6 @@ sc_run_prescripts() {
 	# A script may have changed storage (assembled an array, made a RAID volume): the plan is made for the disks as they are now.
 	sc_inventory "$SC_WORK/inventory.env" >"$SC_WORK/inventory.json"
 	sc_log "inventory taken again after the pre-install scripts"
+	# The plan's wipe (a wipe chain) must not stop what they assembled: lib.sh's sc_release_storage looks for this.
+	if grep -q '"raidLevel"' "$SC_WORK/inventory.json"; then : >"$SC_WORK/storage-assembled"; fi
 }

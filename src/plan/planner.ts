@@ -258,7 +258,8 @@ export function planClone(input: PlanInput): ClonePlan {
     filesystems: fsPlan.filesystems,
     swaps: fsPlan.swaps,
     mounts: fsPlan.mounts,
-    wipeDisks: input.node.wipe === true ? candidateDisks(input.inventory).map((d) => `/dev/${d.name}`) : [],
+    // A wipe chain erases the drives; an array a pre-install script assembled (and its members) is what the plan is for.
+    wipeDisks: input.node.wipe === true ? candidateDisks(input.inventory).filter((d) => d.raidLevel === undefined).map((d) => `/dev/${d.name}`) : [],
     fstab: renderFstab(input.layout, [...fsPlan.filesystems, ...fsPlan.swaps]),
     environment: postscriptEnvironment(input, disks, fsPlan.filesystems),
     warnings: [...warnings, ...fsPlan.warnings],

@@ -60,6 +60,9 @@ describe("planClone: hwreq next to the size rule", () => {
     const plan = planClone(input(assembled, { hardware: booted, hwreq: [{ source: "node n01", rules: parseHwreq("disks>=2,disk1>=1G") }] }));
     expect(plan.disks.map((d) => [d.goldenDev, d.dev])).toEqual([["/dev/vda", "/dev/md0"]]);
     expect(plan.mounts.find((m) => m.mp === "/")?.dev).toBe("/dev/md0p2");
+    // A wipe chain erases the other drives, not the array the plan is for nor its members.
+    const withSpare: Inventory = { ...assembled, disks: [...assembled.disks, { name: "vdc", sizeBytes: GiB }] };
+    expect(planClone(input(withSpare, { node: { name: "n01", allowSmaller: false, finalAction: "reboot", wipe: true } })).wipeDisks).toEqual(["/dev/vdc"]);
     // Checked against the assembled disks instead, the two-disk rule would fail: the array is one disk.
     expect(refusal(() => planClone(input(assembled, { hwreq: [{ source: "node n01", rules: parseHwreq("disks>=2") }] }))).code).toBe("HWREQ_UNMET");
   });
