@@ -30,6 +30,8 @@ import { mediaBuild } from "./media.js";
 import { user } from "./user.js";
 import { token } from "./token.js";
 import { audit } from "./audit.js";
+import { backup } from "./backup.js";
+import { restore } from "./restore.js";
 import { rpower } from "./rpower.js";
 import { rsetboot } from "./rsetboot.js";
 import { rinstall } from "./rinstall.js";
@@ -44,7 +46,7 @@ import { commandDoc } from "../docs/command-doc.js";
 import { renderHelpText } from "../docs/help-text.js";
 
 /** Every command, `sysclone WORD WORD` forms included: the CLI, `sysclone help` and the man pages all read this list. */
-export const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, inventory, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, rpower, rsetboot, rinstall, rcons, layoutCheck, initrdBuild, mediaBuild];
+export const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, inventory, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, backup, restore, rpower, rsetboot, rinstall, rcons, layoutCheck, initrdBuild, mediaBuild];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name);
