@@ -8,6 +8,7 @@ import { chdef } from "./chdef.js";
 import { clusterCommand } from "./cluster.js";
 import { parseCommandArgs, type Command, type CommandDeps } from "./command.js";
 import { imgcapture } from "./imgcapture.js";
+import { imgimport } from "./imgimport.js";
 import { keys } from "./keys.js";
 import { layoutCheck } from "./layout-check.js";
 import { lsdef } from "./lsdef.js";
@@ -46,7 +47,7 @@ import { commandDoc } from "../docs/command-doc.js";
 import { renderHelpText } from "../docs/help-text.js";
 
 /** Every command, `sysclone WORD WORD` forms included: the CLI, `sysclone help` and the man pages all read this list. */
-export const commands: readonly Command[] = [imgcapture, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, inventory, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, backup, restore, rpower, rsetboot, rinstall, rcons, layoutCheck, initrdBuild, mediaBuild];
+export const commands: readonly Command[] = [imgcapture, imgimport, mkdef, chdef, lsdef, rmdef, nodels, lsimage, rmimage, nodeset, nodestat, inventory, updatenode, plan, serve, bootargs, keys, clusterCommand, demo, user, token, audit, backup, restore, rpower, rsetboot, rinstall, rcons, layoutCheck, initrdBuild, mediaBuild];
 
 function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name);
