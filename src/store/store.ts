@@ -127,9 +127,13 @@ export class Store {
     await this.db.backup(file);
   }
 
-  /** A database file read without changing it (read-only, no migration): its schema, soundness and row counts. */
+  /**
+   * A database file read without changing it (no migration, no write): its schema, soundness and row
+   * counts. Not opened read-only: a read-only connection to a WAL database leaves -wal and -shm files
+   * behind, where the last ordinary connection to close removes them.
+   */
   static inspect(file: string): DatabaseSummary {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    const db = new Database(file, { fileMustExist: true });
     try {
       return summarize(db);
     } finally {
