@@ -11,6 +11,8 @@ export const audit: Command = {
   name: "audit",
   summary: "who changed what, when, from where: before → after (nodes, groups, osimages, users, tokens)",
   usage: "sysclone audit [noderange] [-t node|group|osimage|user|token [NAMES]] [--actor NAME] [--limit N] [--json]",
+  description: "Every change made at the shell (as root) or through the API (as its user) is recorded with who, when, from where and the object before and after.",
+  optionHelp: { type: "the type of the objects named: node, group, osimage, user or token", actor: "only changes made by this user (root for the shell)", limit: "the newest N records (default 1000)" },
   options: { type: { type: "string", short: "t" }, actor: { type: "string" }, limit: { type: "string" } },
   examples: ["sysclone audit n01", "sysclone audit rack1 --limit 20", "sysclone audit -t user alice", "sysclone audit --actor alice --json"],
   run(args, deps) {

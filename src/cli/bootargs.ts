@@ -7,6 +7,8 @@ export const bootargs: Command = {
   name: "bootargs",
   summary: "issue a node a fresh install token and print the clone kernel's command line",
   usage: "sysclone bootargs NODE [--url http://SERVER:PORT] [--json]",
+  description: "The kernel command line carries the server's URL, the node's name and a per-boot install token, for booting the clone kernel and initrd by hand (qemu -append, a boot loader entry) where there is no PXE.",
+  optionHelp: { url: "the server's URL as the node reaches it (default: the one sysclone serve last recorded)" },
   options: { url: { type: "string" } },
   examples: ["qemu-system-x86_64 -kernel vmlinuz -initrd initrd.img -append \"console=ttyS0 $(sysclone bootargs n01)\""],
   run(args, deps) {

@@ -12,6 +12,8 @@ export const chdef: Command = {
   name: "chdef",
   summary: "change attributes of nodes, groups or osimages, defining the ones that do not exist yet",
   usage: "chdef [-t node|group|osimage] [-p|-m] [-o NAMES | NAMES] attr=value… | chdef [-p|-m] -z < stanzafile | chdef [-t node] -o NODE -n NEWNAME",
+  description: "xCAT's chdef: an object that does not exist yet is created. -p and -m add values to or remove them from list attributes (groups, postscripts, members). A secret attribute given as - (bmcpassword=-) is read from standard input, never from the command line. Every change is recorded in the audit log.",
+  optionHelp: { type: "the object type: node (the default), group or osimage", objects: "the names, as a noderange for nodes", stanza: "read a stanza file from standard input", plus: "add the values to list attributes", minus: "remove the values from list attributes", newname: "rename the node given with -o (not while it installs)" },
   options: {
     ...objectOptions,
     stanza: { type: "boolean", short: "z" },

@@ -9,6 +9,7 @@ export const clusterCommand: Command = {
   name: "cluster",
   summary: "export or import SystemImager's cluster.xml (groups, priorities, images, nodes)",
   usage: "sysclone cluster export [FILE] | sysclone cluster import FILE",
+  description: "export writes SystemImager's cluster.xml (to FILE, or standard output); import reads one and creates or changes the groups, priorities, images and nodes it names, all or nothing, each change audited.",
   options: {},
   async run(args, deps) {
     const [verb, file] = args.positionals;

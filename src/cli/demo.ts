@@ -41,6 +41,7 @@ export const demo: Command = {
   name: "demo",
   summary: "the whole chain: a Debian golden client captured, then two bare VMs PXE-cloned at once, each booted from its own disk",
   usage: "sysclone demo",
+  description: "Builds a Debian golden client in a VM, captures it, then PXE-clones two bare VMs at once and boots each from its own disk. Needs qemu; takes minutes.",
   options: {},
   async run(_args, deps) {
     const { out } = deps;

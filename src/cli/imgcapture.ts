@@ -8,6 +8,8 @@ export const imgcapture: Command = {
   name: "imgcapture",
   summary: "capture a golden client into a new version of an osimage",
   usage: "imgcapture NODE -t sysclone -o OSIMAGE [--root PATH] [--layout FILE] [--exclude PATTERN]… [--dry-run] [--json]",
+  description: "Copies a golden client's tree over SSH (rsync through sysclone's own SSH connection, key auth, host key pinned) into images/OSIMAGE/vN: unchanged files are hard-linked to the previous version, so a new version costs only what changed. The disk layout, a manifest with every file's sha256 and image.json are written with it; the version becomes current only by the final switch of images/OSIMAGE/current, so a capture that fails or is interrupted leaves the previous version current.\n\nExcluded: /proc, /sys, /dev, /run, /tmp contents, caches, swap files, the SSH host private keys, what is mounted but is no disk filesystem, images/OSIMAGE.exclude, the osimage's exclude= and --exclude.",
+  optionHelp: { type: "the provisioning method; only sysclone", osimage: "the osimage to capture into (created when missing)", root: "capture the tree mounted under PATH on the golden client instead of /", layout: "the disk layout to record (SystemImager autoinstallscript.conf), for a --root that is no mount point", exclude: "an rsync pattern to leave out of the capture", "dry-run": "show the layout and the excludes; copy nothing" },
   options: {
     type: { type: "string", short: "t" },
     osimage: { type: "string", short: "o" },

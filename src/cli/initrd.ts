@@ -14,13 +14,14 @@ export const initrdBuild: Command = {
   name: "initrd build",
   summary: "build the clone kernel and initrd for an osimage (its own kernel by default)",
   usage: "sysclone initrd build OSIMAGE [--kernel VMLINUZ --modules /lib/modules/VERSION] [--add PATH]... [--json]",
+  description: "The clone kernel and initrd go to images/OSIMAGE/netboot/. By default the kernel the golden client ran and its modules are taken from the image, every symlink followed inside it; the initrd carries the server's public signing key and refuses answers not signed with it.",
   options: { kernel: { type: "string" }, modules: { type: "string" }, add: { type: "string", multiple: true } },
   examples: [
     "sysclone initrd build rocky9",
     "sysclone initrd build rocky9 --kernel /boot/vmlinuz-6.1.0-56-amd64 --modules /lib/modules/6.1.0-56-amd64",
     "sysclone initrd build rocky9 --add /opt/MegaRAID/storcli/storcli64   # a vendor RAID tool for a pre-install script",
   ],
-  optionHelp: { add: "copy this file of the server (with the shared libraries it needs) into the initrd, at the same path and in /sbin by name; repeatable" },
+  optionHelp: { kernel: "a kernel of this server instead of the image's", modules: "the modules directory that goes with --kernel", add: "copy this file of the server (with the shared libraries it needs) into the initrd, at the same path and in /sbin by name; repeatable" },
   async run(args, deps) {
     const [osimage, ...extra] = args.positionals;
     if (!osimage || extra.length > 0) throw new SyscloneError("USAGE", "initrd build takes exactly one osimage", { hint: `usage: ${initrdBuild.usage}` });

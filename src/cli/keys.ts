@@ -21,6 +21,7 @@ export const keys: Command = {
   name: "keys",
   summary: "print the public SSH key to put in a golden client's authorized_keys (created on first use)",
   usage: "sysclone keys [--json]",
+  description: "The key pair lives in var/ssh/ (the private key mode 0600) and is created on first use. Captures and updatenode log in with it; sysclone backup keeps it.",
   options: {},
   async run(_args, deps) {
     const key = await ensureKeyPair(deps.home.privateKey, deps.home.publicKey, `sysclone@${hostname()}`);

@@ -8,6 +8,7 @@ export const layoutCheck: Command = {
   name: "layout check",
   summary: "validate a layout file and print what it describes",
   usage: "sysclone layout check FILE [--json]",
+  description: "Reads a SystemImager autoinstallscript.conf layout and prints the disks, partitions, RAID, LVM and filesystems it describes, or refuses it with the line and what is wrong.",
   options: {},
   async run(args, deps) {
     const [file] = args.positionals;

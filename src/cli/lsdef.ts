@@ -28,6 +28,8 @@ export const lsdef: Command = {
   name: "lsdef",
   summary: "list definitions of nodes, groups or osimages",
   usage: "lsdef [-t node|group|osimage] [-o NAMES | NAMES] [-i attr,attr] [-s] [-z] [--json] | lsdef -a|all [-i attr,attr] [-s] [-z] [--json]",
+  description: "xCAT's lsdef. lsdef -a -z writes every definition as a stanza file that mkdef -z reads back on another server; sysclone backup keeps the whole state (versions, users, tokens, keys too).",
+  optionHelp: { type: "the object type: node (the default), group or osimage", objects: "the names, as a noderange for nodes", all: "every node, group and osimage", long: "every attribute (the default)", short: "names only", stanza: "stanza output, as mkdef -z and chdef -z read it", attrs: "only these attributes" },
   options: {
     ...objectOptions,
     all: { type: "boolean", short: "a" },

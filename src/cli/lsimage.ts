@@ -7,6 +7,7 @@ export const lsimage: Command = {
   name: "lsimage",
   summary: "list osimages and their versions",
   usage: "lsimage [OSIMAGE…] [--json]",
+  description: "Shows each osimage's versions with their size, file count, new bytes, source node, capture time and kernel, and which one is current. Only versions whose files are in images/ are listed.",
   options: {},
   async run(args, deps) {
     const store = deps.store();

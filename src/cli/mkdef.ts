@@ -12,6 +12,8 @@ export const mkdef: Command = {
   name: "mkdef",
   summary: "define nodes, groups or osimages",
   usage: "mkdef [-f] [-t node|group|osimage] [-o NAMES | NAMES] attr=value… | mkdef [-f] -z < stanzafile",
+  description: "xCAT's mkdef: names are -o NAMES or bare (a noderange for nodes), attributes attr=value. A stanza file (xcatstanzafile(5)) on standard input with -z defines many objects at once; anything wrong in it is refused with its line number and nothing is changed. Every object created is recorded in the audit log.",
+  optionHelp: { type: "the object type: node (the default), group or osimage", objects: "the names, as a noderange for nodes", stanza: "read a stanza file from standard input", force: "re-create objects that exist already" },
   options: { ...objectOptions, stanza: { type: "boolean", short: "z" }, force: { type: "boolean", short: "f" } },
   examples: ["mkdef -t node golden01 ip=10.0.0.5 groups=golden", "mkdef node[01-10] groups=compute", "mkdef -t group -o rack1 members=node[01-04]", "mkdef -z < backup.stanza"],
   async run(args, deps) {

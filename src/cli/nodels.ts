@@ -7,6 +7,8 @@ export const nodels: Command = {
   name: "nodels",
   summary: "list the nodes of a noderange, and their attributes",
   usage: "nodels [NODERANGE] [-H|--with-fieldname] [-b|--blame] [-S] [ATTR | table.column | ATTR==VALUE | ATTR!=VALUE | ATTR=~REGEX | ATTR!~REGEX]...",
+  description: "xCAT's nodels: the nodes of a noderange (every node when none is given), sorted. Columns are attribute names or xCAT's table.column where one maps; a column written ATTR==VALUE (!=, =~, !~) selects nodes instead of showing a value. Names that are neither nodes nor groups are refused together (exit 4).",
+  optionHelp: { "with-fieldname": "print node: column: value even for one column", blame: "accepted for xCAT scripts; changes nothing", S: "accepted for xCAT scripts; changes nothing" },
   options: {
     "with-fieldname": { type: "boolean", short: "H" },
     blame: { type: "boolean", short: "b" },

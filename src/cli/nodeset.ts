@@ -8,6 +8,8 @@ export const nodeset: Command = {
   name: "nodeset",
   summary: "set what nodes get on their next boot: an install of an osimage (optionally after wiping the disks), the local disk, or a maintenance shell",
   usage: "nodeset NODERANGE osimage=NAME|install|boot|shell|wipe,osimage=NAME [--force] [--confirm N] [--json]",
+  description: "osimage=NAME (or install, with the node's osimage) makes the next network boot install that image; wipe,osimage=NAME erases the disks first; boot boots the local disk; shell boots the clone initrd to a maintenance shell. Protected nodes and groups (protected=yes) need --force; through the API, more than 50 nodes need --confirm with their count. Audited.",
+  optionHelp: { force: "also nodes and groups marked protected=yes (an admin only)", confirm: "the number of nodes, required above 50 through the API" },
   options: { force: { type: "boolean" }, confirm: { type: "string" } },
   examples: [
     "nodeset compute osimage=rocky9",

@@ -7,6 +7,7 @@ export const nodestat: Command = {
   name: "nodestat",
   summary: "show each node's provisioning state, phase, progress and last error",
   usage: "nodestat [NODERANGE] [--json]",
+  description: "One line per node: its state (defined, discovered, ready, installing, installed, booted, failed), the install's phase, percent and bytes, the multicast session and the last error.",
   options: {},
   examples: ["nodestat compute", "nodestat n[01-10] --json"],
   remote: true,

@@ -20,6 +20,8 @@ export const plan: Command = {
   name: "plan",
   summary: "show exactly what a clone will do to a node's disks, or why it refuses (touches nothing)",
   usage: "sysclone plan NODE (--disk-size SIZE[,SIZE…] | --inventory FILE | the node's last reported inventory) [--firmware uefi|bios] [--osimage NAME] [--script] [--json]",
+  description: "The plan is what the install would run: golden disks mapped to the node's disks, partitions, RAID, LVM, filesystems, fstab. A disk too small, too few disks or unmet hardware requirements are refused, with the sizes, before anything is written.",
+  optionHelp: { "disk-size": "the node's disk sizes, e.g. 20G or 500G,500G", inventory: "an inventory file (JSON, as the initrd reports it)", firmware: "uefi or bios (default: the inventory's)", osimage: "plan for this osimage instead of the node's", script: "print the sh script the node would run" },
   options: {
     "disk-size": { type: "string", multiple: true },
     inventory: { type: "string" },

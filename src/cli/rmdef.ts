@@ -19,6 +19,8 @@ export const rmdef: Command = {
   name: "rmdef",
   summary: "remove definitions (an osimage's files stay: use rmimage for those)",
   usage: "rmdef [-t node|group|osimage] [-o NAMES | NAMES] | rmdef -a -f",
+  description: "Removing a group takes it out of its nodes' groups; the nodes stay. An osimage's files stay: rmimage removes those. Every removal is recorded in the audit log.",
+  optionHelp: { type: "the object type: node (the default), group or osimage", objects: "the names, as a noderange for nodes", all: "every node, group and osimage definition (with -f)", force: "confirm -a" },
   options: { ...objectOptions, all: { type: "boolean", short: "a" }, force: { type: "boolean", short: "f" } },
   examples: ["rmdef node1-node4", "rmdef -t group -o rack1   (the nodes stay; rack1 leaves their groups)", "rmdef -a -f   (every node, group and osimage definition)"],
   async run(args, deps) {

@@ -16,6 +16,8 @@ export const rmimage: Command = {
   name: "rmimage",
   summary: "remove an osimage (files and definition) or one of its versions",
   usage: "rmimage OSIMAGE [-v VERSION] [--force]",
+  description: "Takes the osimage's capture lock (IMAGE_LOCKED while a capture runs) and refuses what live installs still read (IMAGE_IN_USE, naming the nodes). A version leaves the listing in one rename before its files are deleted, so lsimage never shows a half-deleted one.",
+  optionHelp: { version: "remove only this version, not the whole osimage", force: "remove it even though live installs read it (they fail)" },
   options: { version: { type: "string", short: "v" }, force: { type: "boolean" } },
   examples: ["rmimage rocky9 -v 2", "rmimage rocky9"],
   async run(args, deps) {

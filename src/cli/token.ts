@@ -8,6 +8,8 @@ export const token: Command = {
   name: "token",
   summary: "add, list or revoke users' API tokens (kept as hashes; a token is shown once)",
   usage: "sysclone token add USER [--expires 30d|2031-01-31|never] [--json] | token list [USER] [--json] | token revoke ID",
+  description: "Tokens are kept as sha256 hashes; a new one is shown once. A revoked or expired token is refused by the API.",
+  optionHelp: { expires: "when the token expires: 30d, 2031-01-31 or never (default)" },
   options: { expires: { type: "string" } },
   examples: ["sysclone token add alice --expires 30d", "sysclone token list alice", "sysclone token revoke 7"],
   run(args, deps) {

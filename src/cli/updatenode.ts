@@ -10,6 +10,8 @@ export const updatenode: Command = {
   name: "updatenode",
   summary: "bring cloned nodes up to date over SSH: sync files, update to the image's current version, rerun postscripts",
   usage: "updatenode NODERANGE [-F] [-S] [-P [SCRIPT,…]] [--fanout N] [--timeout SECONDS] [--json] | updatenode NODERANGE -k [--fingerprint SHA256:…]",
+  description: "With no flag: -F, then -S, then -P, in xCAT's order. Each node is updated over sysclone's SSH connection with its pinned host key and fails alone; the exit status is 1 when any node failed. -k re-pins a node's host key and installs the server's key, and runs alone.",
+  optionHelp: { sync: "push the osimage's synclist and the node's overrides", software: "bring the root to the osimage's current version (an rsync delta that keeps the node's own files)", postscripts: "run postscripts: the named ones (-P a,b) or the node's list", scripts: "the postscripts -P runs (what -P a,b becomes)", keys: "re-pin the node's host key and add the server's key to root's authorized_keys", fingerprint: "with -k: pin the key only if it has this fingerprint", fanout: "nodes updated at once (default 64)", timeout: "seconds per node (default 1800)", "connect-timeout": "seconds to wait for a node's SSH (default 15)" },
   options: {
     sync: { type: "boolean", short: "F" },
     software: { type: "boolean", short: "S" },

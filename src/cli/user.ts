@@ -16,6 +16,8 @@ export const user: Command = {
   name: "user",
   summary: "add, list, remove users (admin, operator, viewer) and set their passwords",
   usage: "sysclone user add NAME --role admin|operator|viewer [--groups G1,G2] [--expires 30d] [--json] | user list [--json] | user del NAME | user passwd NAME",
+  description: "Roles: a viewer reads; an operator plans, runs nodeset and boots nodes in its groups; an admin does everything. user add prints the user's first API token once; passwords (for the dashboard) are read from the terminal or standard input, never from the command line. Every change is audited.",
+  optionHelp: { role: "admin, operator or viewer", groups: "the groups an operator or viewer may see and act on (default: all)", expires: "when the user expires: 30d, 2031-01-31 or never" },
   options: { role: { type: "string" }, groups: { type: "string" }, expires: { type: "string" } },
   examples: [
     "sysclone user add alice --role operator --groups rack1,rack2   (prints alice's API token once)",
