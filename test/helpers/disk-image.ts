@@ -14,7 +14,7 @@ export interface DiskImageSpec {
   /** The root tree (its etc/fstab is written here). */
   readonly rootTree: string;
   /** Files for the ESP: relative path → content. */
-  readonly espFiles: Readonly<Record<string, string>>;
+  readonly espFiles: Readonly<Record<string, string | Buffer>>;
   /** A tree copied into an xfs /srv (xfs needs 300 MiB), or none. */
   readonly srvTree?: string;
   readonly swap?: boolean;
