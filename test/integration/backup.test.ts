@@ -149,6 +149,13 @@ describe("sysclone backup and restore", () => {
       expect(listed.stdout.trim().split("\n")).toEqual(["n01", "n02"]);
       const forged = await remoteCli(serve.url, `${operatorToken.slice(0, -4)}AAAA`, "nodels", []);
       expect(forged.code).not.toBe(0);
+      // Not under a running server, even with --force.
+      const before = snapshot(path.join(homeB, "var")).filter((entry) => !entry.startsWith("sysclone.db") && !entry.startsWith("logs"));
+      const busy = await runCli(homeB, "sysclone", ["restore", archive, "--force"]);
+      expect(busy.code).toBe(50);
+      expect(firstLine(busy)).toMatch(/^error \[ALREADY_SERVING\]: another sysclone serve \(pid \d+\) is running on this home — stop it first/);
+      expect(snapshot(path.join(homeB, "var")).filter((entry) => !entry.startsWith("sysclone.db") && !entry.startsWith("logs"))).toEqual(before);
+      expect(readdirSync(homeB).sort()).toEqual(["images", "var"]);
     } finally {
       await serve.stop();
     }
