@@ -24,8 +24,8 @@ async function settingsOf(args: ParsedArgs, deps: CommandDeps): Promise<ServeSet
   }
   const result = settingsFromSources(file === undefined ? undefined : await readConfig(file), file ?? "", flags);
   if ("settings" in result) return result.settings;
-  const code = file === undefined ? "USAGE" : "BAD_CONFIG";
-  const hint = file === undefined ? `usage: ${serve.usage}` : `fix ${file} (sysclone serve --config ${file} --check checks it), then start again`;
+  const code = result.inFile ? "BAD_CONFIG" : "USAGE";
+  const hint = result.inFile ? `fix ${file ?? ""} (sysclone serve --config ${file ?? ""} --check checks it), then start again` : `usage: ${serve.usage}`;
   const errors = result.mistakes.map((mistake) => new SyscloneError(code, mistake));
   for (const error of errors.slice(0, -1)) deps.out.error(error);
   throw new SyscloneError(code, result.mistakes[result.mistakes.length - 1] ?? "bad settings", { hint });

@@ -185,7 +185,7 @@ function suggestion(key: string): string {
  * The config file and the command line's flags (which win) → the settings, or one line per
  * mistake, each saying where: `FILE:LINE: key …` for the file, `--flag …` for a flag.
  */
-export function settingsFromSources(fileText: string | undefined, file: string, flags: Partial<Record<ServeKey, string>>): { settings: ServeSettings } | { mistakes: string[] } {
+export function settingsFromSources(fileText: string | undefined, file: string, flags: Partial<Record<ServeKey, string>>): { settings: ServeSettings } | { mistakes: string[]; inFile: boolean } {
   const lineOf = new Map<ServeKey, number>();
   const values: Partial<Record<ServeKey, string>> = {};
   if (fileText !== undefined) {
@@ -197,7 +197,7 @@ export function settingsFromSources(fileText: string | undefined, file: string, 
         return problem === undefined ? [] : [{ line: entry.line, text: `${file}:${entry.line}: ${entry.key} ${quoteInput(entry.value)} ${problem}` }];
       });
       const lineNumber = (mistake: string): number => Number(/:(\d+): /.exec(mistake.slice(file.length))?.[1] ?? 0);
-      return { mistakes: [...parsed.mistakes, ...bad.map((b) => b.text)].sort((a, b) => lineNumber(a) - lineNumber(b)) };
+      return { mistakes: [...parsed.mistakes, ...bad.map((b) => b.text)].sort((a, b) => lineNumber(a) - lineNumber(b)), inFile: true };
     }
     for (const entry of parsed.entries) {
       values[entry.key] = entry.value;
@@ -212,7 +212,9 @@ export function settingsFromSources(fileText: string | undefined, file: string, 
   }
   const result = serveSettingsFrom(values);
   if ("settings" in result) return result;
+  const fromFile = (problem: SettingsProblem): boolean => fileText !== undefined && (problem.keys.some((key) => lineOf.has(key)) || problem.keys.every((key) => values[key] === undefined));
   return {
+    inFile: result.problems.some(fromFile),
     mistakes: result.problems.map((problem) => {
       const given = problem.keys.filter((key) => values[key] !== undefined);
       if (problem.keys.length === 1 && given[0] !== undefined) {

@@ -74,6 +74,10 @@ describe("settings from the file", () => {
 
   it("a bad flag is named as a flag", () => {
     expect(mistakes("listen = 10.0.0.1:80\n", { "boot-rate": "x" })).toEqual(['--boot-rate "x" is not a positive whole number (1 to 2147483647)']);
+    expect(settingsFromSources("listen = 10.0.0.1:80\n", file, { "boot-rate": "x" })).toMatchObject({ inFile: false });
+    expect(settingsFromSources("listen = 10.0.0.1:80\nboot-rate = x\n", file, {})).toMatchObject({ inFile: true });
+    expect(settingsFromSources("", file, {})).toMatchObject({ inFile: true });
+    expect(settingsFromSources(undefined, "", {})).toMatchObject({ inFile: false });
   });
 });
 
