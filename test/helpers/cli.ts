@@ -12,10 +12,10 @@ export interface CliResult {
 }
 
 /** Run one of our built binaries the way a user does, against a given SYSCLONE_HOME. */
-export function runCli(home: string, command: string, args: readonly string[], options: { input?: string } = {}): Promise<CliResult> {
+export function runCli(home: string, command: string, args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(projectRoot, "bin", `${command}.js`), ...args], {
-      env: { ...process.env, SYSCLONE_HOME: home },
+      env: { ...process.env, SYSCLONE_HOME: home, ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
