@@ -6,6 +6,7 @@ import { chdef } from "../../src/cli/chdef.js";
 import type { Command } from "../../src/cli/command.js";
 import { lsdef } from "../../src/cli/lsdef.js";
 import { mkdef } from "../../src/cli/mkdef.js";
+import { apiFixture, bearer } from "../helpers/api.js";
 import { runInProcess } from "../helpers/in-process.js";
 
 describe("vars.KEY=VALUE on nodes, groups and osimages, in the real store", () => {
@@ -72,5 +73,29 @@ describe("vars.KEY=VALUE on nodes, groups and osimages, in the real store", () =
     const result = await runInProcess(home, chdef, ["-p", "n01", "vars.rack=r1"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("-p/-m work on list attributes");
+  });
+});
+
+describe("vars through the API's object routes", () => {
+  it("POST /definitions and PATCH /nodes/:name set and clear vars; GET /definitions shows them; a bad key is a 400 that changes nothing", async () => {
+    const f = await apiFixture();
+    try {
+      const admin = bearer(f.tokens.admin);
+      const set = await f.app.inject({ method: "POST", url: "/api/v1/definitions", headers: admin, payload: { definitions: [{ type: "node", names: ["n01"], attributes: { "vars.rack": "r1", "vars.slot": "4" } }], mode: "set" } });
+      expect(set.statusCode, set.body).toBe(200);
+      const patched = await f.app.inject({ method: "PATCH", url: "/api/v1/nodes/n01", headers: admin, payload: { attributes: { "vars.slot": "", "vars.role": "db" } } });
+      expect(patched.statusCode, patched.body).toBe(200);
+      const listed = await f.app.inject({ method: "GET", url: "/api/v1/definitions?type=node", headers: admin });
+      const n01 = listed.json<{ objects: { name: string; attributes: Record<string, string> }[] }>().objects.find((o) => o.name === "n01");
+      expect(n01?.attributes).toMatchObject({ "vars.rack": "r1", "vars.role": "db" });
+      expect(n01?.attributes).not.toHaveProperty("vars.slot");
+      for (const payload of [{ attributes: { "vars.a.b": "x" } }, { attributes: { "vars.": "x" } }]) {
+        const refused = await f.app.inject({ method: "PATCH", url: "/api/v1/nodes/n01", headers: admin, payload });
+        expect(refused.statusCode, refused.body).toBe(400);
+      }
+      expect(f.store.requireObject("node", "n01")).toMatchObject({ "vars.rack": "r1", "vars.role": "db" });
+    } finally {
+      await f.close();
+    }
   });
 });
