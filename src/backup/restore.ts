@@ -8,7 +8,7 @@ import { Store } from "../store/store.js";
 import { newestVersion } from "../store/upgrade.js";
 import { MANIFEST_NAME, parseManifest, type BackupManifest } from "./manifest.js";
 import { DATABASE_NAME } from "./state-files.js";
-import { BLOCK, padding, parseTarHeader, type TarEntry } from "./tar.js";
+import { BLOCK, badBackup, padding, parseTarHeader, type TarEntry } from "./tar.js";
 
 export interface RestoreResult {
   readonly file: string;
@@ -18,10 +18,6 @@ export interface RestoreResult {
   readonly previous?: string;
 }
 
-function bad(why: string): SyscloneError {
-  return new SyscloneError("BAD_BACKUP", `not a sysclone backup: ${why}`, { hint: "give the file `sysclone backup` wrote, whole and unchanged" });
-}
-
 class TarReader {
   private offset = 0;
   constructor(private readonly handle: FileHandle) {}
@@ -29,7 +25,7 @@ class TarReader {
   async bytes(length: number, what: string): Promise<Buffer> {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await this.handle.read(buffer, 0, length, this.offset);
-    if (bytesRead !== length) throw bad(`it ends inside ${what} (the file is cut short)`);
+    if (bytesRead !== length) throw badBackup(`it ends inside ${what} (the file is cut short)`);
     this.offset += length;
     return buffer;
   }
@@ -70,8 +66,8 @@ async function unpack(file: string, stage: string): Promise<BackupManifest> {
   try {
     const reader = new TarReader(handle);
     const first = await reader.header();
-    if (first === "end" || first.name !== MANIFEST_NAME) throw bad(`its first member is not ${MANIFEST_NAME}`);
-    if (first.size > 16 << 20) throw bad("its manifest is too large");
+    if (first === "end" || first.name !== MANIFEST_NAME) throw badBackup(`its first member is not ${MANIFEST_NAME}`);
+    if (first.size > 16 << 20) throw badBackup("its manifest is too large");
     const chunks: Buffer[] = [];
     for await (const chunk of reader.data(first)) chunks.push(chunk);
     const manifest = parseManifest(Buffer.concat(chunks).toString("utf8"));
@@ -84,8 +80,8 @@ async function unpack(file: string, stage: string): Promise<BackupManifest> {
       const entry = await reader.header();
       if (entry === "end") break;
       const member = expected.get(entry.name);
-      if (!member) throw bad(`it holds ${JSON.stringify(entry.name)}, which its manifest does not list`);
-      if (member.size !== entry.size) throw bad(`${entry.name} is ${entry.size} bytes, the manifest says ${member.size}`);
+      if (!member) throw badBackup(`it holds ${JSON.stringify(entry.name)}, which its manifest does not list`);
+      if (member.size !== entry.size) throw badBackup(`${entry.name} is ${entry.size} bytes, the manifest says ${member.size}`);
       expected.delete(entry.name);
       const relative = entry.name.slice("var/".length);
       const target = path.join(stage, relative);
@@ -100,11 +96,11 @@ async function unpack(file: string, stage: string): Promise<BackupManifest> {
       } finally {
         await out.close();
       }
-      if (hash.digest("hex") !== member.sha256) throw bad(`${entry.name} does not match its checksum (the file is damaged)`);
+      if (hash.digest("hex") !== member.sha256) throw badBackup(`${entry.name} does not match its checksum (the file is damaged)`);
       await chmod(target, member.mode);
     }
     const missing = [...expected.keys()];
-    if (missing.length > 0) throw bad(`${missing.join(", ")} listed in its manifest ${missing.length === 1 ? "is" : "are"} missing`);
+    if (missing.length > 0) throw badBackup(`${missing.join(", ")} listed in its manifest ${missing.length === 1 ? "is" : "are"} missing`);
     return manifest;
   } finally {
     await handle.close();
@@ -132,7 +128,7 @@ export async function restoreBackup(input: { home: SyscloneHome; file: string; f
   try {
     const manifest = await unpack(file, stage);
     const summary = Store.inspect(path.join(stage, DATABASE_NAME));
-    if (!summary.sound || summary.schema !== manifest.schema) throw bad(`its database ${summary.sound ? `is at schema ${summary.schema}, the manifest says ${manifest.schema}` : "fails SQLite's check"}`);
+    if (!summary.sound || summary.schema !== manifest.schema) throw badBackup(`its database ${summary.sound ? `is at schema ${summary.schema}, the manifest says ${manifest.schema}` : "fails SQLite's check"}`);
     await chmod(stage, 0o700);
     // An empty var/ (or one with only the lock the restore holds) is not worth keeping aside.
     const kept = await readdir(home.state).then((names) => names.filter((name) => name !== "serve.lock"), () => undefined);

@@ -25,7 +25,8 @@ function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, "0")}\0`;
 }
 
-function bad(why: string): SyscloneError {
+/** The one refusal of a file that is not a whole sysclone backup. */
+export function badBackup(why: string): SyscloneError {
   return new SyscloneError("BAD_BACKUP", `not a sysclone backup: ${why}`, { hint: "give the file `sysclone backup` wrote, whole and unchanged" });
 }
 
@@ -72,21 +73,21 @@ function field(block: Buffer, start: number, length: number): string {
 
 function octalField(block: Buffer, start: number, length: number, what: string): number {
   const text = field(block, start, length).trim();
-  if (!/^[0-7]{1,12}$/.test(text)) throw bad(`a header's ${what} is not an octal number`);
+  if (!/^[0-7]{1,12}$/.test(text)) throw badBackup(`a header's ${what} is not an octal number`);
   return parseInt(text, 8);
 }
 
 /** One 512-byte header: an entry, or "end" for the zero block that closes the archive. Anything else is BAD_BACKUP. */
 export function parseTarHeader(block: Buffer): TarEntry | "end" {
-  if (block.length !== BLOCK) throw bad("it ends inside a header");
+  if (block.length !== BLOCK) throw badBackup("it ends inside a header");
   if (block.every((byte) => byte === 0)) return "end";
-  if (octalField(block, 148, 8, "checksum") !== checksum(block)) throw bad("a header's checksum does not match (the file is damaged)");
-  if (field(block, 257, 6) !== "ustar") throw bad("a header is not ustar");
+  if (octalField(block, 148, 8, "checksum") !== checksum(block)) throw badBackup("a header's checksum does not match (the file is damaged)");
+  if (field(block, 257, 6) !== "ustar") throw badBackup("a header is not ustar");
   const type = field(block, 156, 1);
   const prefix = field(block, 345, 155);
   const name = prefix === "" ? field(block, 0, 100) : `${prefix}/${field(block, 0, 100)}`;
-  if (type !== "0" && type !== "") throw bad(`${JSON.stringify(name)} is not a regular file`);
-  if (!isPlainMemberName(name)) throw bad(`the member name ${JSON.stringify(name)} is not a plain relative path`);
+  if (type !== "0" && type !== "") throw badBackup(`${JSON.stringify(name)} is not a regular file`);
+  if (!isPlainMemberName(name)) throw badBackup(`the member name ${JSON.stringify(name)} is not a plain relative path`);
   return { name, size: octalField(block, 124, 12, "size"), mode: octalField(block, 100, 8, "mode") & 0o777, mtime: octalField(block, 136, 12, "time") };
 }
 
