@@ -122,4 +122,19 @@ describe("imgimport of disk images from image builders", () => {
     expect(await readdir(path.join(home, "var", "tmp"))).toEqual([]);
     expect(IMAGE_UUIDS.root).toMatch(/^5a1e/);
   });
+
+  it("refuses a bare filesystem (no partition table) and a file that is no disk image", async () => {
+    const bare = path.join(dir, "bare.ext4");
+    await writeFile(bare, "");
+    await must("truncate", ["-s", "16M", bare]);
+    await must("mkfs.ext4", ["-q", "-F", bare]);
+    const refused = await runInProcess(home, imgimport, [bare, "-o", "bare"]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("error [BAD_DISK_IMAGE]: the image has no partition table sfdisk can read");
+    const missing = await runInProcess(home, imgimport, [path.join(dir, "nothere.raw"), "-o", "bare"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("is not a file");
+    expect(existsSync(path.join(home, "images", "bare"))).toBe(false);
+    expect(await readdir(path.join(home, "var", "tmp"))).toEqual([]);
+  });
 });

@@ -149,7 +149,9 @@ export async function importImage(options: ImportOptions, deps: ImportDeps): Pro
     const { raw, format, compression } = await rawDisk(options, work, signal);
     const source: ImportSource = { file: path.basename(options.file), sha256, format, compression };
     const diskBytes = (await stat(raw)).size;
-    const table = importTable(await tool("sfdisk", ["--json", raw], "reading the partition table", signal));
+    const listing = await run("sfdisk", ["--json", raw], signal ? { signal } : {});
+    // No table at all is the image's fault, not a tool's: importTable says what imgimport takes.
+    const table = importTable(listing.exitCode === 0 ? listing.stdoutTail : "");
     const partitions: ImportPartition[] = [];
     const loops = new Map<number, string>();
     for (const p of table.partitions) {
