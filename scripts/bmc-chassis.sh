@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317  # stop_vm, start_vm and restart_vm run through later()
 # The chassis of a simulated node, for OpenIPMI's ipmi_sim (lan.conf: chassis_control "bmc-chassis.sh DIR").
 # ipmi_sim calls it as `bmc-chassis.sh DIR get power|boot ...` and `bmc-chassis.sh DIR set power 0|1 reset 1
 # boot pxe|default|none|cdrom|bios shutdown 1`. DIR holds the VM: qemu-args (one argument a line), and what this
-# script keeps: boot (the boot device), qemu.pid, qemu.log, chassis.log; monitor-port: the VM's monitor (soft off).
+# script keeps: power (on|off), boot (the boot device), qemu.pid, qemu.log, chassis.log; monitor-port: the VM's monitor (soft off).
 # Power on starts qemu (daemonized) with the boot device: pxe boots the network once (-boot once=n; later
 # reboots use the disk) and is then forgotten, as a one-time override; default (the disk) stays. ipmi_sim does
 # not pass the persistent bit on, so a BMC built on it cannot tell one-time from persistent.
@@ -12,27 +13,58 @@ op=$2
 shift 2
 log() { printf '%s %s\n' "$(date +%T)" "$*" >>"$dir/chassis.log"; }
 
-# On while qemu runs, or while it is being started (ipmi_sim waits for this script: it must answer at once).
-# Without DIR/qemu-args the chassis holds no machine: its power is only the word in DIR/power.
+# On when last powered on and qemu runs or is being started. ipmi_sim waits for this script, so it
+# answers at once: starting and stopping qemu happen in the background, one at a time (DIR/chassis.lock).
 running() {
-  [ -f "$dir/qemu-args" ] || { [ "$(cat "$dir/power" 2>/dev/null)" = on ]; return; }
+  [ "$(cat "$dir/power" 2>/dev/null)" = on ] || return 1
+  [ -f "$dir/qemu-args" ] || return 0
   [ -e "$dir/starting" ] || { [ -s "$dir/qemu.pid" ] && kill -0 "$(cat "$dir/qemu.pid")" 2>/dev/null; }
 }
 
-power_on() {
-  running && return 0
-  [ -f "$dir/qemu-args" ] || { log "power on (no machine)"; echo on >"$dir/power"; return 0; }
+# Background: end the VM (TERM, KILL after 3 s).
+stop_vm() {
+  pid=$(cat "$dir/qemu.pid" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null
+  for _ in $(seq 15); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$pid" 2>/dev/null
+  rm -f "$dir/qemu.pid"
+}
+
+# Background: start the VM with the boot order given.
+start_vm() {
+  mapfile -t args <"$dir/qemu-args"
+  qemu-system-x86_64 "${args[@]}" -boot "$1" -daemonize -pidfile "$dir/qemu.pid" </dev/null >>"$dir/qemu.log" 2>&1
+  rm -f "$dir/starting"
+}
+
+# Runs "$@" in the background after whatever the chassis is still doing.
+later() {
+  ( flock 9; "$@" ) 9>"$dir/chassis.lock" </dev/null >/dev/null 2>&1 &
+}
+
+# The boot order for this power-on; a network (or CD) boot is used up by it.
+boot_order() {
   boot=$(cat "$dir/boot" 2>/dev/null || echo none)
   case $boot in
     pxe) order=once=n,order=c; echo none >"$dir/boot" ;;
     cdrom) order=once=d,order=c; echo none >"$dir/boot" ;;
     *) order=order=c ;;
   esac
-  mapfile -t args <"$dir/qemu-args"
+}
+
+restart_vm() {
+  stop_vm
+  start_vm "$1"
+}
+
+power_on() {
+  running && return 0
+  echo on >"$dir/power"
+  [ -f "$dir/qemu-args" ] || { log "power on (no machine)"; return 0; }
+  boot_order
   log "power on, boot $boot (-boot $order)"
-  rm -f "$dir/qemu.pid"
   touch "$dir/starting"
-  { qemu-system-x86_64 "${args[@]}" -boot "$order" -daemonize -pidfile "$dir/qemu.pid" </dev/null >>"$dir/qemu.log" 2>&1; rm -f "$dir/starting"; } </dev/null >/dev/null 2>&1 &
+  later restart_vm "$order"
 }
 
 # The VM's human monitor, on the loopback port in DIR/monitor-port.
@@ -46,14 +78,21 @@ monitor() {
 
 power_off() {
   running || return 0
-  [ -f "$dir/qemu-args" ] || { log "power off (no machine)"; echo off >"$dir/power"; return 0; }
-  for _ in $(seq 50); do [ -s "$dir/qemu.pid" ] && break; sleep 0.2; done
-  pid=$(cat "$dir/qemu.pid" 2>/dev/null) || return 0
+  echo off >"$dir/power"
+  [ -f "$dir/qemu-args" ] || { log "power off (no machine)"; return 0; }
   log "power off"
-  kill "$pid"
-  rm -f "$dir/qemu.pid"
-  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null
+  rm -f "$dir/starting"
+  later stop_vm
+}
+
+reset() {
+  running || { power_on; return; }
+  log "reset"
+  [ -f "$dir/qemu-args" ] || return 0
+  boot_order
+  log "power on, boot $boot (-boot $order)"
+  touch "$dir/starting"
+  later restart_vm "$order"
 }
 
 case $op in
@@ -72,7 +111,7 @@ case $op in
       shift 2
       case $parm in
         power) if [ "$val" = 1 ]; then power_on; else power_off; fi ;;
-        reset) log "reset"; power_off; power_on ;;
+        reset) reset ;;
         boot) log "boot device $val"; echo "$val" >"$dir/boot" ;;
         shutdown) log "soft off"; running && monitor system_powerdown ;;
         *) echo "Invalid parameter: $parm"; exit 1 ;;

@@ -5,7 +5,7 @@ import { groupsByPriority } from "../install/resolve.js";
 import { isInstallDestiny } from "../objects/node-state.js";
 import type { Attributes } from "../objects/schema.js";
 import type { Store } from "../store/store.js";
-import { consoleLogPath } from "./console-log.js";
+import { consoleLogPath, lastConsoleLines } from "./console-log.js";
 import { solActivateArgs } from "./console.js";
 import { ipmitoolEnv } from "./ipmitool.js";
 import { bmcSettingSources, bmcTargetOf } from "./target.js";
@@ -72,13 +72,21 @@ export function startConsoleRecorders(options: ConsoleRecorderOptions): { stop()
       }
       mkdirSync(path.dirname(consoleLogPath(options.stateDir, node)), { recursive: true, mode: 0o700 });
       const started = Date.now();
-      const child = startStreaming("ipmitool", solActivateArgs(target), { env: ipmitoolEnv(target), onOutput: (chunk) => append(node, chunk) });
+      let last = "";
+      const child = startStreaming("ipmitool", solActivateArgs(target), {
+        env: ipmitoolEnv(target),
+        onOutput: (chunk) => {
+          last = (last + chunk.toString("utf8")).slice(-200);
+          append(node, chunk);
+        },
+      });
       recorder.child = child;
       const status = await child.exited;
       recorder.child = undefined;
       if (recorder.stopped || options.signal.aborted) return;
       if (Date.now() - started > 60_000) pauseMs = 2000;
-      log(`console of ${node}: ipmitool sol ended (${String(status)}); again in ${pauseMs / 1000} s`);
+      const why = lastConsoleLines(last, 1)[0] ?? "";
+      log(`console of ${node}: ipmitool sol ended (${String(status)}${why ? `: ${why}` : ""}); again in ${pauseMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
       pauseMs = Math.min(pauseMs * 2, 60_000);
     }
