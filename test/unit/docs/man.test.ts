@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Command } from "../../../src/cli/command.js";
 import { commands } from "../../../src/cli/main.js";
@@ -133,6 +134,9 @@ sysclone initrd build rocky9
       expect(pages.find((p) => p.file === "sysclone.1")?.text).toContain(`.BR ${roffText(doc.page)} (1)`);
     }
     expect(pages).toHaveLength(commands.length + 1);
+    // `man nodeset` for every command installed on PATH under its own name.
+    const bins = Object.keys((JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { bin: Record<string, string> }).bin);
+    for (const bin of bins) expect(pages.map((p) => p.file), bin).toContain(`${bin}.1`);
     expect(commandPage({ name: "initrd build", usage: "sysclone initrd build X" })).toBe("sysclone-initrd-build");
     expect(commandPage({ name: "nodeset", usage: "nodeset X" })).toBe("nodeset");
   });
