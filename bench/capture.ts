@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cli, seconds } from "./helpers.js";
-import { mkdtemp, readdir, rm, writeFile, readFile } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { lstat, mkdtemp, readdir, rm, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { resolveHome } from "../src/config/paths.js";
@@ -27,6 +28,27 @@ async function changeOnePercent(root: string, totalBytes: number): Promise<numbe
     if (changed >= budget) break;
   }
   return changed;
+}
+
+/** Where a new version's extra disk goes: files not shared with the previous version, its own directories, its manifest. */
+async function extraDiskParts(previous: string, next: string): Promise<{ newFiles: number; directories: number; directoryBytes: number; manifest: number }> {
+  const old = new Set<number>();
+  const parts = { newFiles: 0, directories: 0, directoryBytes: 0, manifest: (await lstat(path.join(next, "manifest.jsonl"))).blocks * 512 };
+  const walk = async (dir: string, visit: (s: Stats) => void): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      visit(await lstat(full));
+      if (entry.isDirectory()) await walk(full, visit);
+    }
+  };
+  await walk(path.join(previous, "root"), (s) => old.add(s.ino));
+  await walk(path.join(next, "root"), (s) => {
+    if (s.isDirectory()) {
+      parts.directories++;
+      parts.directoryBytes += s.blocks * 512;
+    } else if (!old.has(s.ino)) parts.newFiles += s.blocks * 512;
+  });
+  return parts;
 }
 
 export async function benchCapture(): Promise<void> {
@@ -66,6 +88,7 @@ export async function benchCapture(): Promise<void> {
     const second = ours("bench1");
     const after = await duBytes(path.join(home, "images", "bench1"));
     const v2 = JSON.parse(await readFile(path.join(home, "images", "bench1", "v2", "image.json"), "utf8")) as { newBytes: number };
+    const parts = await extraDiskParts(path.join(home, "images", "bench1", "v1"), path.join(home, "images", "bench1", "v2"));
     const firstOfSame = ourTimes[0] ?? ourBest;
     // Copies are kept (and sync'd before each run) for both sides: deleting a fresh copy would skip its writeback.
     console.log(`capture benchmark: ${(info.sizeBytes / 1e6).toFixed(0)} MB, ${info.fileCount} entries, golden client in a network namespace over veth`);
@@ -74,6 +97,8 @@ export async function benchCapture(): Promise<void> {
     console.log(`  ratio capture / raw rsync: ${(ourBest / rawBest).toFixed(2)} (goal <= 1.10)`);
     console.log(`  re-capture after changing ${(changed / 1e6).toFixed(2)} MB (1%): ${second.toFixed(2)} s; ratio re-capture / first capture: ${(second / firstOfSame).toFixed(2)} (goal <= 0.15)`);
     console.log(`  new file bytes / changed bytes: ${(v2.newBytes / changed).toFixed(2)}; extra disk (du, incl. new directory inodes and manifest) / changed bytes: ${((after - before) / changed).toFixed(2)} (goal <= 1.1)`);
+    const share = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB (${(bytes / changed).toFixed(2)} x changed)`;
+    console.log(`    of which: changed files' own blocks ${share(parts.newFiles)}; the version's ${parts.directories} directories ${share(parts.directoryBytes)}; manifest ${share(parts.manifest)}`);
   } finally {
     await golden.destroy();
     await rm(home, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { ImageRepository } from "../src/image/repository.js";
-import { verifyList } from "../src/install/verify-list.js";
+import { metadataList, verifyList } from "../src/install/verify-list.js";
 
 /** Archive streams (a tar and a zstd each) served at once; the next caller is told to retry. */
 export const DEFAULT_MAX_ARCHIVES = 4;
@@ -37,16 +37,17 @@ export class VerifyListCache {
 
   constructor(private readonly repository: ImageRepository, private readonly maxEntries = 4) {}
 
-  async get(osimage: string, version: number): Promise<ReturnType<typeof verifyList>> {
+  /** `sha256`: the sha256sum -c list; `meta`: every entry with its metadata (metadataList). */
+  async get(osimage: string, version: number, format: "sha256" | "meta" = "sha256"): Promise<ReturnType<typeof verifyList>> {
     const file = path.join(this.repository.versionDir(osimage, version), "manifest.jsonl");
-    const key = `${file}@${Math.trunc((await stat(file)).mtimeMs)}`;
+    const key = `${file}@${Math.trunc((await stat(file)).mtimeMs)}#${format}`;
     const cached = this.lists.get(key);
     if (cached) {
       this.lists.delete(key);
       this.lists.set(key, cached);
       return cached;
     }
-    const list = readFile(file, "utf8").then(verifyList);
+    const list = readFile(file, "utf8").then(format === "meta" ? metadataList : verifyList);
     list.catch(() => this.lists.delete(key));
     this.lists.set(key, list);
     if (this.lists.size > this.maxEntries) {

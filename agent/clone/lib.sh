@@ -101,7 +101,7 @@ sc_ship_log() {
 sc_phase_percent() {
 	case "$1" in
 	check) echo 1 ;; wipe) echo 2 ;; partition) echo 3 ;; mkfs) echo 6 ;; mount) echo 9 ;; pull) echo 10 ;;
-	repair) echo 80 ;; verify) echo 85 ;; overrides) echo 92 ;; fstab) echo 93 ;; postscripts) echo 94 ;;
+	repair) echo 80 ;; verify) echo 85 ;; refetch) echo 88 ;; overrides) echo 92 ;; fstab) echo 93 ;; postscripts) echo 94 ;;
 	firstboot) echo 97 ;; unmount) echo 98 ;; *) echo 0 ;;
 	esac
 }
@@ -149,7 +149,9 @@ sc_wait_devices() {
 # passes on only every 2% of the image's bytes ($1), so a tree of many small files costs no extra forks.
 sc_rsync_progress() {
 	low=$(sc_phase_percent "$SC_STEP")
-	tr '\r' '\n' | awk -v total="$1" '
+	# Lines rsync --out-format wrote (a file landed) go to the verifier of sc_verify_begin, when one runs.
+	tr '\r' '\n' | awk -v total="$1" -v names="${SC_VERIFY_FIFO:-}" '
+		/^sysclone-file: / { if (names != "") print substr($0, 16) > names; next }
 		$2 ~ /%$/ {
 			bytes = $1; gsub(/[,.]/, "", bytes); bytes += 0
 			pct = total > 0 ? int(bytes * 100 / total) : $2 + 0
@@ -233,7 +235,7 @@ sc_pull_archive_once() {
 		rc=0
 		wget -q -S -O - --header "Authorization: Bearer $SC_TOKEN" "$1" 2>"$SC_WORK/archive.headers" || rc=$?
 		echo "$rc" >"$rcfile"
-	} | zstd -dc | sc_untar "$2" || { [ "$(cat "$rcfile")" -ne 0 ] || echo 1 >"$rcfile"; }
+	} | zstd -dc | sc_untar "$2" -v >"${SC_VERIFY_FIFO:-/dev/null}" || { [ "$(cat "$rcfile")" -ne 0 ] || echo 1 >"$rcfile"; }
 	[ "$(cat "$rcfile")" -eq 0 ] && return 0
 	status=$(sc_http_status "$SC_WORK/archive.headers")
 	case "$status" in
@@ -246,9 +248,12 @@ sc_pull_archive_once() {
 	return 1
 }
 
-# An image archive (tar on stdin) unpacked into $1 with everything rsync -aHAXS keeps.
+# An image archive (tar on stdin) unpacked into $1 with everything rsync -aHAXS keeps; more tar options may follow
+# (-v: each member's name on stdout as it is unpacked, for the verifier).
 sc_untar() {
-	tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls -C "$1"
+	sc_untar_root=$1
+	shift
+	tar -x -p --numeric-owner --xattrs --xattrs-include='*' --acls "$@" -C "$sc_untar_root"
 }
 
 # sc_verify LIST_URL ROOT [RSYNC_URL]: check every regular file of the clone against the image
@@ -281,6 +286,184 @@ sc_verify_check() {
 		cd "$2" || exit 1
 		sha256sum -c "$1" 2>&1 | grep -v ': OK$' | grep -v '^sha256sum: WARNING' || true
 	)
+}
+
+# --- Verify beside the copy -------------------------------------------------------------------------------------
+# sc_verify_begin LIST_URL ROOT HASH(yes|no): fetch the signed manifest with every entry's metadata (format=meta:
+# TYPE MODE UID GID SIZE SHA256|TARGET|- PATH, tab-separated) before the copy, then hash each file the copy names as
+# it lands (rsync --out-format, tar -v), in parallel batches (sc_hash_stream), while the copy goes on.
+# sc_verify_end then checks only what is left.
+sc_verify_begin() {
+	SC_VERIFY_LIST="$SC_WORK/verify.list"
+	SC_VERIFY_ROOT=$2
+	SC_VERIFY_HASH=$3
+	# A manifest that cannot be had, or fails its signature, fails the verify step, as it would after the copy.
+	sc_verify_step=$SC_STEP
+	SC_STEP=verify
+	if ! sc_retry "manifest download" sc_get_signed "$1?format=meta" "$SC_VERIFY_LIST" manifest; then
+		SC_FAIL_DETAIL=${SC_FAIL_DETAIL:-"could not fetch the manifest from $SC_SERVER"}
+		return 1
+	fi
+	SC_STEP=$sc_verify_step
+	if [ "$SC_VERIFY_HASH" = yes ]; then
+		awk -F '\t' '$1 == "f" { print $6 "  " $7 }' "$SC_VERIFY_LIST" >"$SC_WORK/verify.sha256"
+	else
+		: >"$SC_WORK/verify.sha256"
+	fi
+	SC_VERIFIED=$(wc -l <"$SC_WORK/verify.sha256" | tr -d ' ')
+	rm -rf "$SC_WORK/verify.early" "$SC_WORK/verify.late"
+	mkdir -p "$SC_WORK/verify.early" "$SC_WORK/verify.late"
+	SC_VERIFY_FIFO="$SC_WORK/verify.names"
+	rm -f "$SC_VERIFY_FIFO"
+	mkfifo "$SC_VERIFY_FIFO"
+	if [ "$SC_VERIFY_HASH" = yes ]; then
+		sc_hash_stream "$SC_VERIFY_ROOT" "$SC_WORK/verify.early" <"$SC_VERIFY_FIFO" &
+	else
+		cat "$SC_VERIFY_FIFO" >/dev/null &
+	fi
+	SC_VERIFY_PID=$!
+	# Held open here so the hashers see the end of the names only when sc_verify_end says so (a retried copy writes again).
+	exec 7>"$SC_VERIFY_FIFO"
+}
+
+# sc_hash_stream ROOT DIR: names (relative to ROOT, as rsync or tar print them) on stdin; each is hashed once the next
+# one is named (rsync and tar name a file before it is in place, never after the next one starts), in batches of 200,
+# as many batches at once as there are CPUs; DIR/b<N>.sum gets `HASH *./PATH` lines. openssl uses the CPU's SHA
+# instructions, several times faster than sha256sum; sha256sum is the fallback.
+sc_hash_stream() {
+	jobs=$(nproc 2>/dev/null || echo 2)
+	if command -v openssl >/dev/null 2>&1; then SC_HASHER="openssl dgst -sha256 -r"; else SC_HASHER=sha256sum; fi
+	export SC_HASHER
+	# shellcheck disable=SC2016 # expanded by the sh that xargs starts
+	awk -v dir="$2" '
+		function emit(p) {
+			if (p == "" || p ~ /\/$/ || p ~ /\\#/) return
+			if (substr(p, 1, 2) != "./") p = "./" p
+			print p > (dir "/b" b)
+			if (++n >= 200) flush()
+		}
+		function flush() { close(dir "/b" b); print dir "/b" b; fflush(); b++; n = 0 }
+		{ sub(/^sysclone-file: /, ""); if (have) emit(prev); prev = $0; have = 1 }
+		END { if (have) emit(prev); if (n > 0) flush() }' |
+		xargs -n 1 -P "$jobs" sh -c 'cd "$0" || exit 0
+			while IFS= read -r p; do [ -f "$p" ] && [ ! -L "$p" ] && printf "%s\000" "$p"; done <"$1" |
+				xargs -0 -r $SC_HASHER >"$1.sum" 2>/dev/null
+			exit 0' "$1"
+}
+
+# sc_verify_end ROOT MODE [REPAIR_URL BYTES RSYNC_ARGS…]: finish what sc_verify_begin started. Files without a
+# matching hash from the copy are hashed now; with MODE meta, every entry's type, mode, owner, size and link
+# target is checked against the manifest too. Without REPAIR_URL anything wrong fails the clone. With it, what is
+# wrong is fetched again (only those files, --ignore-times) and checked once more; entries the image lacks (a
+# reused directory) or names the manifest could not carry mean the full rsync walk first.
+sc_verify_end() {
+	root=$1
+	mode=$2
+	shift 2
+	exec 7>&-
+	wait "$SC_VERIFY_PID" || true
+	sc_verify_pass "$root" "$mode" "$SC_WORK/verify.sha256"
+	if [ -s "$SC_WORK/verify.bad" ] || [ "$SC_VERIFY_EXTRA" -gt 0 ] || [ -s "$SC_WORK/meta.extra.walk" ]; then
+		if [ $# -eq 0 ]; then
+			head -n 50 "$SC_WORK/verify.bad" >&2
+			SC_FAIL_DETAIL="verify: $(wc -l <"$SC_WORK/verify.bad" | tr -d ' ') of $SC_VERIFIED files differ from the manifest"
+			sc_log "$SC_FAIL_DETAIL"
+			return 1
+		fi
+		repair_url=$1
+		bytes=$2
+		shift 2
+		sc_step refetch "fetch again what verify found wrong"
+		if [ "$SC_VERIFY_EXTRA" -eq 0 ] && [ -s "$SC_WORK/meta.extra.walk" ]; then
+			sc_log "verify: $(wc -l <"$SC_WORK/meta.extra.walk" | tr -d ' ') directories hold names the manifest cannot carry; rsync walks just those"
+			sed 's|^\./||; s|^\.$|.|' "$SC_WORK/meta.extra.walk" >"$SC_WORK/walk.list"
+			sc_fetch rsync -aHAXS --numeric-ids --delete -r --files-from="$SC_WORK/walk.list" "$repair_url" "$root/"
+		fi
+		if [ "$SC_VERIFY_EXTRA" -gt 0 ]; then
+			sc_log "verify: $SC_VERIFY_EXTRA entries the manifest does not list (or cannot name; first: $(head -n 3 "$SC_WORK/meta.extras" | tr '\n' ' ')); full rsync walk"
+			sc_pull "$bytes" rsync "$@" "$repair_url" "$root/"
+			SC_VERIFY_WALKED=1
+		fi
+		if [ -s "$SC_WORK/verify.bad" ]; then
+			sc_log "verify: $(wc -l <"$SC_WORK/verify.bad" | tr -d ' ') of $SC_VERIFIED entries differ from the manifest; fetching them again"
+			sed 's|^\./||' "$SC_WORK/verify.bad" >"$SC_WORK/repair.list"
+			sc_fetch rsync -aHAXS --numeric-ids --ignore-times --files-from="$SC_WORK/repair.list" "$repair_url" "$root/"
+		fi
+		# Check again: the files just fetched by their hash, and every entry's metadata.
+		awk 'NR == FNR { bad[$0] = 1; next } (substr($0, 67) in bad)' "$SC_WORK/verify.bad" "$SC_WORK/verify.sha256" >"$SC_WORK/verify.again"
+		rm -rf "$SC_WORK/verify.early"
+		mkdir -p "$SC_WORK/verify.early"
+		sc_verify_pass "$root" "$mode" "$SC_WORK/verify.again"
+		# After a full walk, what the manifest cannot name is rsync's to keep right (--delete), not an error.
+		if [ -s "$SC_WORK/verify.bad" ] || { [ "$SC_VERIFY_EXTRA" -gt 0 ] && [ "${SC_VERIFY_WALKED:-0}" = 0 ]; }; then
+			head -n 50 "$SC_WORK/verify.bad" >&2
+			SC_FAIL_DETAIL="verify: $(wc -l <"$SC_WORK/verify.bad" | tr -d ' ') of $SC_VERIFIED entries still differ from the manifest after fetching them again"
+			sc_log "$SC_FAIL_DETAIL"
+			return 1
+		fi
+	fi
+	if [ "$SC_VERIFY_HASH" = yes ]; then
+		sc_log "verify: $SC_VERIFIED files match the manifest"
+	else
+		sc_log "verify: every entry's type, mode, owner, size and link target match the manifest (contents not hashed: verify=no)"
+	fi
+}
+
+# sc_verify_pass ROOT MODE SHA256_LIST: $SC_WORK/verify.bad gets the paths that differ; SC_VERIFY_EXTRA counts
+# entries the manifest does not list (MODE meta only).
+sc_verify_pass() {
+	w=$SC_WORK
+	cat "$w"/verify.early/*.sum >"$w/verify.got" 2>/dev/null || : >"$w/verify.got"
+	awk 'NR == FNR { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
+		"$w/verify.got" "$3" >"$w/verify.todo"
+	rm -rf "$w/verify.late"
+	mkdir -p "$w/verify.late"
+	[ -s "$w/verify.todo" ] && sc_hash_stream "$1" "$w/verify.late" <"$w/verify.todo"
+	cat "$w"/verify.late/*.sum >>"$w/verify.got" 2>/dev/null || true
+	awk 'NR == FNR { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
+		"$w/verify.got" "$3" >"$w/verify.bad"
+	SC_VERIFY_EXTRA=0
+	: >"$w/meta.extras"
+	: >"$w/meta.extra.walk"
+	[ "$2" = meta ] || return 0
+	(cd "$1" && find . -exec stat -c '%f %a %u %g %s %n' {} + >"$w/meta.actual" && find . -type l -exec stat -c '%N' {} + >"$w/meta.links")
+	awk -F '\t' -v extra="$w/meta.extra" '
+		# Modes compared as text without leading zeros: busybox awk reads "0755" + 0 as octal, mawk as decimal.
+		function octal(m) { sub(/^0+/, "", m); return m == "" ? "0" : m }
+		FILENAME == ARGV[1] && $1 == "R" { walk[$7] = 1; print $7 > (extra ".walk"); next }
+		FILENAME == ARGV[1] {
+			want[$7] = $1 " " octal($2) " " $3 " " $4 " " ($1 == "f" ? $5 : "-")
+			if ($1 == "l" && $6 != "-") target[$7] = $6
+			next
+		}
+		FILENAME == ARGV[2] {
+			line = $0
+			for (i = 1; i <= 5; i++) { k = index(line, " "); f[i] = substr(line, 1, k - 1); line = substr(line, k + 1) }
+			t = substr(f[1], 1, 1)
+			type = t == "8" ? "f" : t == "4" ? "d" : t == "a" ? "l" : t == "2" ? "c" : t == "6" ? "b" : t == "1" ? "p" : "s"
+			if (!(line in want)) {
+				# A name the manifest cannot carry (it is walked by rsync, below) or a piece of one after a newline.
+				if (substr(line, 1, 1) != ".") next
+				for (d in walk) if (d == "." || index(line, d "/") == 1) next
+				if (++extras <= 3) print line > (extra "s")
+				next
+			}
+			seen[line] = 1
+			if (type " " octal(f[2]) " " f[3] " " f[4] " " (type == "f" ? f[5] : "-") != want[line]) print line
+			next
+		}
+		{
+			k = index($0, "'"'"' -> '"'"'")
+			if (substr($0, 1, 1) != "'"'"'" || k == 0) next
+			name = substr($0, 2, k - 2)
+			if ((name in target) && substr($0, k + 6, length($0) - k - 6) != target[name]) print name
+		}
+		END {
+			for (p in want) if (!(p in seen)) print p
+			print extras + 0 > extra
+		}' "$SC_VERIFY_LIST" "$w/meta.actual" "$w/meta.links" >>"$w/verify.bad"
+	SC_VERIFY_EXTRA=$(cat "$w/meta.extra")
+	sort -u "$w/verify.bad" -o "$w/verify.bad"
 }
 
 # sc_pull_multicast JOIN_URL ROOT FALLBACK_SECONDS: receive the image from the server's udp-sender

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { agentPath } from "../config/paths.js";
 import { SyscloneError, isSyscloneError } from "../errors/errors.js";
@@ -7,12 +7,13 @@ import { parseFacts, type CollectorFacts } from "../layout/facts.js";
 import { layoutFromFacts } from "../layout/from-facts.js";
 import type { Layout } from "../layout/model.js";
 import { parseLayoutXml, renderLayoutXml } from "../layout/xml.js";
+import { TreeHasher, unescapeRsyncName } from "../image/hasher.js";
 import { buildManifest, readManifest, writeManifest } from "../image/manifest.js";
 import { checkImageName } from "../image/names.js";
 import { reconcileRecords, versionReaders } from "../image/records.js";
 import type { ImageInfo, ImageRepository } from "../image/repository.js";
 import { run } from "../exec/runner.js";
-import { captureRsyncArgs, parseProgress2, rsyncOutcome } from "../exec/rsync-args.js";
+import { captureRsyncArgs, copiedFileName, parseProgress2, rsyncOutcome } from "../exec/rsync-args.js";
 import { rshEnvironmentFor } from "../exec/rsh-shim.js";
 import { connectSsh, type SshSession, type SshTarget } from "../exec/ssh.js";
 import { shellQuote } from "../format/shell.js";
@@ -133,45 +134,38 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
   reporter.phase("connect", `connecting to ${options.node} (${target.user}@${host}:${target.port})`);
   const session = await connectSsh(target);
   const pinnedHostKey = target.pinnedHostKey ?? session.hostKey;
-  let facts: CollectorFacts;
-  try {
-    if (!target.pinnedHostKey) {
-      store.updateObject("node", options.node, { hostkey: session.hostKey });
-      store.addEvent({ kind: "hostkey-pinned", node: options.node, message: `pinned host key ${session.hostKey.split(" ")[0] ?? ""}` });
-      reporter.warn(`pinned the host key of ${options.node} on first use (${session.hostKey.split(" ")[0] ?? ""})`);
-    }
-    reporter.phase("collect", `collecting disk facts under ${options.root}`);
-    facts = await collectFacts(session, options.root, options.node);
-  } finally {
-    session.close();
+  if (!target.pinnedHostKey) {
+    store.updateObject("node", options.node, { hostkey: session.hostKey });
+    store.addEvent({ kind: "hostkey-pinned", node: options.node, message: `pinned host key ${session.hostKey.split(" ")[0] ?? ""}` });
+    reporter.warn(`pinned the host key of ${options.node} on first use (${session.hostKey.split(" ")[0] ?? ""})`);
   }
-  if (facts.rsyncPath === "") {
-    throw new SyscloneError("NO_RSYNC_ON_CLIENT", `rsync is not installed on ${options.node}`, { hint: "install it there (apt install rsync / dnf install rsync) and capture again" });
-  }
-
-  reporter.phase("layout", "building the disk layout");
-  const derived = layoutFromFacts(facts);
-  if (!suppliedLayout && !derived.rootIsMountPoint) {
-    throw new SyscloneError("BAD_LAYOUT", `${options.root} on ${options.node} is not a mount point, so its disk layout cannot be read`, {
-      hint: "supply the layout with --layout FILE (see `sysclone layout check`)",
-    });
-  }
-  const layout = suppliedLayout ?? derived.layout;
-  const warnings = suppliedLayout ? [] : [...derived.warnings];
-  for (const warning of warnings) reporter.warn(warning);
-
+  reporter.phase("collect", `collecting disk facts under ${options.root}`);
+  const collected = collectFacts(session, options.root, options.node).finally(() => session.close());
+  // Awaited below on every path; this only keeps a failure that lands while other work runs from counting as unhandled.
+  collected.catch(() => undefined);
   const osimageAttributes = store.getObject("osimage", osimage);
   const excludeFile = path.join(repository.dir, `${osimage}.exclude`);
   const fileExcludes = parseExcludeFile(await readFile(excludeFile, "utf8").catch(() => ""));
-  const excludes = combineExcludes(
-    builtinExcludes,
-    derived.mountExcludes,
-    derived.swapFiles,
-    fileExcludes,
-    (osimageAttributes?.["exclude"] ?? "").split(",").filter((e) => e !== ""),
-    options.excludes,
-  );
+  const attributeExcludes = (osimageAttributes?.["exclude"] ?? "").split(",").filter((e) => e !== "");
+  const judge = (facts: CollectorFacts): { layout: Layout; warnings: string[]; excludes: string[] } => {
+    if (facts.rsyncPath === "") {
+      throw new SyscloneError("NO_RSYNC_ON_CLIENT", `rsync is not installed on ${options.node}`, { hint: "install it there (apt install rsync / dnf install rsync) and capture again" });
+    }
+    const derived = layoutFromFacts(facts);
+    if (!suppliedLayout && !derived.rootIsMountPoint) {
+      throw new SyscloneError("BAD_LAYOUT", `${options.root} on ${options.node} is not a mount point, so its disk layout cannot be read`, {
+        hint: "supply the layout with --layout FILE (see `sysclone layout check`)",
+      });
+    }
+    const excludes = combineExcludes(builtinExcludes, derived.mountExcludes, derived.swapFiles, fileExcludes, attributeExcludes, options.excludes);
+    return { layout: suppliedLayout ?? derived.layout, warnings: suppliedLayout ? [] : [...derived.warnings], excludes };
+  };
+
   if (options.dryRun) {
+    const facts = await collected;
+    reporter.phase("layout", "building the disk layout");
+    const { layout, warnings, excludes } = judge(facts);
+    for (const warning of warnings) reporter.warn(warning);
     const info: ImageInfo = {
       name: osimage, version: 0, sourceNode: options.node, capturedAt: new Date().toISOString(), root: options.root,
       kernels: facts.kernels, runningKernel: facts.runningKernel, sizeBytes: 0, fileCount: 0, newBytes: 0, manifestSha256: "", excludes,
@@ -179,36 +173,75 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
     return { info, versionDir: "", layout, pruned: [], deferred: [], warnings, rsyncSeconds: 0, dryRun: true };
   }
 
-  const staging = await repository.beginStaging(osimage);
+  const imageExisted = existsSync(repository.imageDir(osimage));
+  const staging = await repository.beginStaging(osimage).catch(async (error: unknown) => {
+    await collected.catch(() => undefined);
+    throw error;
+  });
   let committed = false;
+  const hasher = new TreeHasher(staging.rootDir);
+  // The copy starts beside the collector, with the excludes it will most likely ask for (the previous
+  // version's, else those known without its facts); if the facts ask for others, a second pass fixes it.
+  const copying = new AbortController();
+  const copySignal = deps.signal ? AbortSignal.any([deps.signal, copying.signal]) : copying.signal;
   try {
     await reconcileRecords(store, repository, osimage);
     const previousVersion = await repository.currentVersion(osimage);
     const previousDir = previousVersion === undefined ? undefined : repository.versionDir(osimage, previousVersion);
+    const previousInfo = previousVersion === undefined ? undefined : await repository.info(osimage, previousVersion).catch(() => undefined);
+    const guessed = previousInfo?.excludes ? [...previousInfo.excludes] : combineExcludes(builtinExcludes, fileExcludes, attributeExcludes, options.excludes);
     reporter.phase("rsync", `copying ${options.node}:${options.root} into ${osimage} v${staging.version}${previousDir ? ` (unchanged files linked to v${previousVersion})` : ""}`);
-    const args = captureRsyncArgs({
-      rshProgram: deps.rshProgram,
-      host,
-      sourceRoot: options.root,
-      destination: staging.rootDir,
-      linkDest: previousDir ? path.join(previousDir, "root") : undefined,
-      excludes,
-      progress: true,
-    });
-    let buffered = "";
-    const result = await run("rsync", args, {
-      env: rshEnvironmentFor(target, deps.privateKeyFile, pinnedHostKey),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      onStdout: (chunk) => {
-        buffered += chunk;
-        const records = buffered.split(/[\r\n]/);
-        buffered = records.pop() ?? "";
-        for (const record of records) {
-          const progress = parseProgress2(record);
-          if (progress) reporter.progress(progress.percent, progress.bytes);
-        }
-      },
-    });
+    const copy = async (excludes: readonly string[], deleteExcluded: boolean) => {
+      const args = captureRsyncArgs({
+        rshProgram: deps.rshProgram,
+        host,
+        sourceRoot: options.root,
+        destination: staging.rootDir,
+        linkDest: previousDir ? path.join(previousDir, "root") : undefined,
+        excludes,
+        progress: true,
+        nameEachFile: true,
+        deleteExcluded,
+      });
+      let buffered = "";
+      return run("rsync", args, {
+        env: rshEnvironmentFor(target, deps.privateKeyFile, pinnedHostKey),
+        signal: copySignal,
+        onStdout: (chunk) => {
+          buffered += chunk;
+          const records = buffered.split(/[\r\n]/);
+          buffered = records.pop() ?? "";
+          for (const record of records) {
+            const name = copiedFileName(record);
+            if (name !== undefined) {
+              hasher.add(unescapeRsyncName(name));
+              continue;
+            }
+            const progress = parseProgress2(record);
+            if (progress) reporter.progress(progress.percent, progress.bytes);
+          }
+        },
+      });
+    };
+    const firstCopy = copy(guessed, false);
+    let judged: ReturnType<typeof judge>;
+    try {
+      judged = judge(await collected);
+    } catch (error) {
+      copying.abort();
+      await firstCopy.catch(() => undefined);
+      throw error;
+    }
+    reporter.phase("layout", "building the disk layout");
+    const { layout, warnings, excludes } = judged;
+    for (const warning of warnings) reporter.warn(warning);
+    let result = await firstCopy;
+    const sameExcludes = excludes.length === guessed.length && excludes.every((pattern, i) => pattern === guessed[i]);
+    if (!sameExcludes && !deps.signal?.aborted && rsyncOutcome(result.exitCode) !== "failed") {
+      reporter.phase("rsync", "copying again with the excludes of the golden client's current mounts");
+      const second = await copy(excludes, true);
+      result = { ...second, durationMs: result.durationMs + second.durationMs };
+    }
     if (deps.signal?.aborted) throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again" });
     const outcome = rsyncOutcome(result.exitCode);
     if (outcome === "failed") {
@@ -221,13 +254,17 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
 
     reporter.phase("manifest", "recording the content manifest");
     const previousManifest = previousDir ? await readManifest(path.join(previousDir, "manifest.jsonl")).catch(() => undefined) : undefined;
-    const manifest = await buildManifest(staging.rootDir, previousManifest && previousDir ? { rootDir: path.join(previousDir, "root"), entries: previousManifest } : undefined);
+    const manifest = await buildManifest(staging.rootDir, {
+      ...(previousManifest && previousDir ? { previous: { rootDir: path.join(previousDir, "root"), entries: previousManifest } } : {}),
+      hashed: await hasher.finish(),
+    });
     const manifestSha256 = await writeManifest(path.join(staging.dir, "manifest.jsonl"), manifest.entries);
     await writeFile(path.join(staging.dir, "layout.xml"), renderLayoutXml(layout));
     await deps.pause?.("manifest");
     if (deps.signal?.aborted) throw new SyscloneError("CAPTURE_INTERRUPTED", "capture interrupted; the previous version is untouched", { hint: "run imgcapture again" });
 
     reporter.phase("commit", `switching ${osimage} to v${staging.version}`);
+    const facts = await collected;
     const info: ImageInfo = {
       name: osimage,
       version: staging.version,
@@ -276,7 +313,13 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
     }
     throw error;
   } finally {
-    if (!committed) await repository.discardStaging(staging);
+    copying.abort();
+    await hasher.stop();
+    if (!committed) {
+      await repository.discardStaging(staging);
+      // A first capture that failed leaves no image behind (its directory was made for it).
+      if (!imageExisted && (await repository.versions(osimage)).length === 0) await rm(repository.imageDir(osimage), { recursive: true, force: true });
+    }
     staging.release();
   }
 }

@@ -8,7 +8,14 @@ export interface CaptureRsyncOptions {
   readonly linkDest: string | undefined;
   readonly excludes: readonly string[];
   readonly progress: boolean;
+  /** Name each file as it lands (--out-format), for hashing while the copy runs. */
+  readonly nameEachFile?: boolean;
+  /** Remove from the destination what the excludes now leave out (a second pass with other excludes). */
+  readonly deleteExcluded?: boolean;
 }
+
+/** The prefix of the lines --out-format writes for each file copied; progress2 records never start with it. */
+const FILE_LINE = "sysclone-file: ";
 
 export const archiveFlags = ["-aHAXS", "--numeric-ids"] as const;
 
@@ -23,11 +30,18 @@ export function captureRsyncArgs(options: CaptureRsyncOptions): string[] {
     "--protect-args",
     `--rsh=${options.rshProgram}`,
     ...(options.progress ? ["--info=progress2", "--no-inc-recursive"] : []),
+    ...(options.nameEachFile ? [`--out-format=${FILE_LINE}%n`] : []),
+    ...(options.deleteExcluded ? ["--delete-excluded"] : []),
     ...(options.linkDest ? [`--link-dest=${options.linkDest}`] : []),
     ...options.excludes.map((pattern) => `--exclude=${pattern}`),
     `${options.host}:${withSlash(options.sourceRoot)}`,
     withSlash(options.destination),
   ];
+}
+
+/** The path (relative to the destination, rsync-escaped) an --out-format line names, or undefined for other output. */
+export function copiedFileName(record: string): string | undefined {
+  return record.startsWith(FILE_LINE) ? record.slice(FILE_LINE.length) : undefined;
 }
 
 /** rsync exit codes that still mean a complete copy of a live system. */

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { createReadStream, type Stats } from "node:fs";
-import { lstat, readdir, readlink, readFile, writeFile } from "node:fs/promises";
+import { lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { HashPool, hashFile, sameIdentity, type HashedFile } from "./hasher.js";
 
 /** One line of manifest.jsonl: what later steps verify a clone against. */
 export interface ManifestEntry {
@@ -25,8 +26,6 @@ export interface ManifestResult {
   readonly newBytes: number;
 }
 
-const SMALL_FILE = 4 * 1024 * 1024;
-
 function typeOf(stats: Stats): ManifestEntry["type"] {
   if (stats.isFile()) return "f";
   if (stats.isDirectory()) return "d";
@@ -37,60 +36,54 @@ function typeOf(stats: Stats): ManifestEntry["type"] {
   return "s";
 }
 
-async function sha256File(file: string, size: number): Promise<string> {
-  const hash = createHash("sha256");
-  if (size <= SMALL_FILE) return hash.update(await readFile(file)).digest("hex");
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 export async function readManifest(file: string): Promise<ManifestEntry[]> {
   const text = await readFile(file, "utf8");
   return text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as ManifestEntry);
 }
 
-/** At most `limit` of the returned function's tasks run at once. */
-function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
+export interface ManifestSources {
+  /** The previous version: files hard-linked to it (rsync --link-dest left them unchanged) share its inode, so its hash. */
+  readonly previous?: { readonly rootDir: string; readonly entries: readonly ManifestEntry[] };
+  /** Hashes taken while the copy ran (TreeHasher), by path relative to the root: used where the file is still the one read. */
+  readonly hashed?: ReadonlyMap<string, HashedFile>;
 }
 
 /**
- * Walk a captured root. Files hard-linked to the previous version (rsync --link-dest left
- * them unchanged) share its inode, so their hash is taken from the previous manifest.
- * Directories are walked and files hashed concurrently: the walk is latency-bound.
+ * Walk a captured root. A file's hash comes from the previous version when it is the same inode,
+ * from `hashed` when it is the file that was read then, else it is read now (HashPool). The walk
+ * itself is synchronous: tens of thousands of lstats from the page cache cost less than the
+ * promises an asynchronous walk would make for them.
  */
-export async function buildManifest(rootDir: string, previous?: { rootDir: string; entries: readonly ManifestEntry[] }): Promise<ManifestResult> {
+export async function buildManifest(rootDir: string, sources: ManifestSources = {}): Promise<ManifestResult> {
+  const { previous, hashed } = sources;
   const previousByPath = new Map(previous?.entries.map((entry) => [entry.path, entry]) ?? []);
   const entries: ManifestEntry[] = [];
+  const files: { entry: Omit<ManifestEntry, "sha256">; hash: Promise<string> }[] = [];
   let sizeBytes = 0;
   let newBytes = 0;
   const hashes = new Map<string, Promise<string>>();
-  const io = limiter(32);
+  const pool = new HashPool(rootDir);
 
-  const hashOf = async (absolute: string, relative: string, manifestPath: string, stats: Stats): Promise<string> => {
+  const hashOf = (absolute: string, relative: string, manifestPath: string, stats: Stats): Promise<string> => {
     const old = previousByPath.get(manifestPath);
     if (old?.sha256 && previous) {
-      const oldStats = await io(() => lstat(path.join(previous.rootDir, relative))).catch(() => undefined);
-      if (oldStats && oldStats.ino === stats.ino && oldStats.dev === stats.dev) return old.sha256;
+      const oldStats = lstatOrUndefined(path.join(previous.rootDir, relative));
+      if (oldStats && oldStats.ino === stats.ino && oldStats.dev === stats.dev) return Promise.resolve(old.sha256);
     }
     newBytes += stats.size;
-    return io(() => sha256File(absolute, stats.size));
+    const early = hashed?.get(relative);
+    if (early && sameIdentity(early, stats)) return Promise.resolve(early.sha256);
+    return pool.hash(relative, stats).then(async (sum) => {
+      if (sum !== undefined) return sum;
+      const now = await hashFile(absolute);
+      if (!now) throw new Error(`${absolute} vanished or changed while its hash was taken`);
+      return now.sha256;
+    });
   };
 
-  const visit = async (relative: string): Promise<void> => {
+  const visit = (relative: string): void => {
     const absolute = path.join(rootDir, relative);
-    const stats = await io(() => lstat(absolute));
+    const stats = lstatSync(absolute);
     const type = typeOf(stats);
     const base = {
       path: relative === "" ? "/" : `/${relative}`,
@@ -108,20 +101,27 @@ export async function buildManifest(rootDir: string, previous?: { rootDir: strin
         hash = hashOf(absolute, relative, base.path, stats);
         hashes.set(inode, hash);
       }
-      entries.push({ ...base, sha256: await hash });
+      files.push({ entry: base, hash });
       return;
     }
-    if (type === "l") entries.push({ ...base, target: await io(() => readlink(absolute)) });
+    if (type === "l") entries.push({ ...base, target: readlinkSync(absolute) });
     else if (type === "c" || type === "b") entries.push({ ...base, rdev: stats.rdev });
     else entries.push(base);
-    if (type === "d") {
-      const names = await io(() => readdir(absolute));
-      await Promise.all(names.map((name) => visit(relative === "" ? name : `${relative}/${name}`)));
-    }
+    if (type === "d") for (const name of readdirSync(absolute)) visit(relative === "" ? name : `${relative}/${name}`);
   };
-  await visit("");
+  visit("");
+  const sums = await Promise.all(files.map((file) => file.hash));
+  files.forEach((file, i) => entries.push({ ...file.entry, sha256: sums[i] ?? "" }));
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { entries, sizeBytes, fileCount: entries.length, newBytes };
+}
+
+function lstatOrUndefined(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function writeManifest(file: string, entries: readonly ManifestEntry[]): Promise<string> {

@@ -130,7 +130,8 @@ export interface RsyncSource {
 
 export type Transport =
   | { readonly kind: "rsync"; readonly source: RsyncSource }
-  | { readonly kind: "archive"; readonly url: string; readonly repair: RsyncSource }
+  /** The tar stream, checked against the manifest (manifestUrl: metadata always, contents with verify) instead of an rsync walk. */
+  | { readonly kind: "archive"; readonly url: string; readonly manifestUrl: string; readonly repair: RsyncSource }
   /** udp-receiver from the server's session, then rsync repairs; a late node waits up to fallbackSeconds for the next session. */
   | { readonly kind: "multicast"; readonly joinUrl: string; readonly fallbackSeconds: number; readonly repair: RsyncSource };
 

@@ -165,7 +165,7 @@ function planTransport(input: PlanInput): Transport {
     return { kind: "multicast", joinUrl: `${input.serverUrl}/install/${input.node.name}/multicast`, fallbackSeconds: input.image.multicastFallbackSeconds ?? 120, repair: source };
   }
   if (input.image.transport === "archive") {
-    return { kind: "archive", url: `${input.serverUrl}/install/${input.node.name}/archive`, repair: source };
+    return { kind: "archive", url: `${input.serverUrl}/install/${input.node.name}/archive`, manifestUrl: `${input.serverUrl}/install/${input.node.name}/manifest`, repair: source };
   }
   return { kind: "rsync", source };
 }

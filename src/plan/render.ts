@@ -5,6 +5,8 @@ import { sfdiskScript } from "./partitions.js";
 
 /** rsync's arguments for every copy from the image: the capture's own fidelity flags. */
 export const pullRsyncArgs = ["-aHAXS", "--numeric-ids", "--delete", "--info=progress2"] as const;
+/** rsync --out-format for a pull verified as it lands: agent/clone/lib.sh sc_rsync_progress passes these lines to the verifier. */
+const verifyNameFormat = "sysclone-file: %n";
 // --ignore-times: an override must win even when size and mtime match what is already there.
 const overlayRsyncArgs = ["-aHAX", "--numeric-ids", "--ignore-times"] as const;
 /** Where postscripts are fetched to inside the clone; removed before the clone finishes. */
@@ -102,14 +104,21 @@ function copySteps(plan: ClonePlan): string[] {
     lines.push("sc_step repair 'repair pass over rsync'");
     lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullArgs, plan.transport.repair.url, root]));
   } else if (plan.transport.kind === "archive") {
+    // Checked against the manifest as it lands (contents too with verify); only what is wrong is fetched again.
+    lines.push(shellCommand(["sc_verify_begin", plan.transport.manifestUrl, plan.root, plan.verifyUrl === undefined ? "no" : "yes"]));
     lines.push(shellCommand(["sc_pull_archive", plan.transport.url, plan.root]));
-    lines.push("sc_step repair 'repair pass over rsync'");
-    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullArgs, plan.transport.repair.url, root]));
+    lines.push("sc_step verify 'check the clone against the image manifest'");
+    lines.push(shellCommand(["sc_verify_end", plan.root, "meta", plan.transport.repair.url, String(plan.imageBytes), ...pullArgs]));
+  } else if (plan.verifyUrl !== undefined) {
+    // Each file is hashed as soon as rsync has it in place, beside the copy; what is left is checked after it.
+    lines.push(shellCommand(["sc_verify_begin", plan.verifyUrl, plan.root, "yes"]));
+    lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullArgs, `--out-format=${verifyNameFormat}`, plan.transport.source.url, root]));
+    lines.push("", "sc_step verify 'verify against the image manifest'", shellCommand(["sc_verify_end", plan.root, "hash"]));
   } else {
     lines.push(shellCommand(["sc_pull", String(plan.imageBytes), "rsync", ...pullArgs, plan.transport.source.url, root]));
   }
-  if (plan.verifyUrl !== undefined) {
-    lines.push("", "sc_step verify 'verify against the image manifest'", shellCommand(["sc_verify", plan.verifyUrl, plan.root, ...(plan.transport.kind === "rsync" ? [] : [plan.transport.repair.url])]));
+  if (plan.verifyUrl !== undefined && plan.transport.kind === "multicast") {
+    lines.push("", "sc_step verify 'verify against the image manifest'", shellCommand(["sc_verify", plan.verifyUrl, plan.root, plan.transport.repair.url]));
   }
   if (plan.overrides.length > 0) {
     lines.push("", "sc_step overrides 'apply overrides'");

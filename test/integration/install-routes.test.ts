@@ -175,10 +175,20 @@ describe("signed answers: the plan and the verify list", () => {
     const bearer = issueInstallToken(store, "n03");
     const answers = await planAndManifest("n03", bearer);
     const n03 = { node: "n03", tokenSha256: tokenSha256(bearer) };
-    expect(answers.plan.body.toString()).toContain("sc_verify http://10.0.0.1:8080/install/n03/manifest /srv/nodes/n03");
+    expect(answers.plan.body.toString()).toContain("sc_verify_begin http://10.0.0.1:8080/install/n03/manifest /srv/nodes/n03 yes");
     expect(answers.manifest.body.toString()).toBe(`${"1".repeat(64)}  ./etc/hostname\n${"2".repeat(64)}  ./etc/motd\n`);
     expect(verifyAnswer(publicKey, "plan", n03, answers.plan.body, answers.plan.signature)).toBe(true);
     expect(verifyAnswer(publicKey, "manifest", n03, answers.manifest.body, answers.manifest.signature)).toBe(true);
+    // The manifest with every entry's metadata (what a clone is checked against beside the copy) is signed alike.
+    const meta = await app.inject({ method: "GET", url: "/install/n03/manifest?format=meta", headers: { authorization: `Bearer ${bearer}` } });
+    expect(meta.statusCode, meta.body).toBe(200);
+    expect(meta.body.split("\n").filter((line) => line.startsWith("f\t"))).toEqual([
+      expect.stringMatching(new RegExp(`^f\t\\d{4}\t\\d+\t\\d+\t\\d+\t${"1".repeat(64)}\t\\./etc/hostname$`)),
+      expect.stringMatching(new RegExp(`^f\t\\d{4}\t\\d+\t\\d+\t\\d+\t${"2".repeat(64)}\t\\./etc/motd$`)),
+    ]);
+    expect(verifyAnswer(publicKey, "manifest", n03, meta.rawPayload, String(meta.headers[signatureHeader]))).toBe(true);
+    const bogus = await app.inject({ method: "GET", url: "/install/n03/manifest?format=bogus", headers: { authorization: `Bearer ${bearer}` } });
+    expect(bogus.statusCode).toBe(400);
     // Not for another node, another boot of this one, or the other kind of answer.
     expect(verifyAnswer(publicKey, "plan", { ...n03, node: "n04" }, answers.plan.body, answers.plan.signature)).toBe(false);
     expect(verifyAnswer(publicKey, "plan", { ...n03, tokenSha256: tokenSha256(token) }, answers.plan.body, answers.plan.signature)).toBe(false);
