@@ -83,7 +83,7 @@ describe("imgimport of disk images from image builders", () => {
     expect(await readdir(path.join(home, "var", "tmp"))).toEqual([]);
   });
 
-  it("imports the same disk as qcow2 into the next version, hard-linked to the first; -t that does not match is refused", async () => {
+  it("imports the same disk as qcow2 and as vmdk into the next versions, hard-linked to the first; -t that does not match is refused", async () => {
     const qcow2 = path.join(dir, "disk.qcow2");
     await must("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", disk, qcow2]);
     const wrong = await runInProcess(home, imgimport, [qcow2, "-o", "built", "-t", "vmdk"]);
@@ -95,6 +95,13 @@ describe("imgimport of disk images from image builders", () => {
     const report = JSON.parse(result.stdout) as { version: number; newBytes: number; imported: { format: string } };
     expect(report).toMatchObject({ version: 2, newBytes: 0, imported: { format: "qcow2" } });
     expect(await changedFiles(path.join(home, "images", "built", "v1", "root"), currentRoot("built"))).toEqual([]);
+    const vmdk = path.join(dir, "disk.vmdk");
+    await must("qemu-img", ["convert", "-f", "qcow2", "-O", "vmdk", qcow2, vmdk]);
+    await rm(qcow2);
+    const fromVmdk = await runInProcess(home, imgimport, [vmdk, "-o", "built", "--json"]);
+    expect(fromVmdk.code, fromVmdk.stderr).toBe(0);
+    expect(JSON.parse(fromVmdk.stdout)).toMatchObject({ version: 3, newBytes: 0, imported: { file: "disk.vmdk", format: "vmdk" } });
+    await rm(vmdk);
     expect(await readdir(path.join(home, "var", "tmp"))).toEqual([]);
   });
 
