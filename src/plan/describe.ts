@@ -35,7 +35,7 @@ export function describePlan(plan: ClonePlan): string[] {
         : `copy: multicast session joined at ${t.joinUrl} (a late node waits ${t.fallbackSeconds} s for the next, then uses rsync), then rsync repair from ${t.repair.url}`,
   );
   lines.push(plan.verifyUrl !== undefined ? "verify: every file's sha256 against the image manifest" : "verify: off (osimage verify=no)");
-  lines.push(`overrides: ${plan.overrides.length > 0 ? plan.overrides.map((o) => `${o.scope} ${o.name}`).join(", ") : "none"}`);
+  lines.push(`overrides: ${plan.overrides.length > 0 ? plan.overrides.map((o) => `${o.scope} ${o.name}${o.templates ? ` (templates: ${o.templates.map((t) => `/${t.path}`).join(", ")})` : ""}`).join(", ") : "none"}`);
   if (plan.fstab !== undefined) lines.push("fstab: rewritten, filesystems by their new UUIDs");
   lines.push(`postscripts: ${plan.postscripts.length > 0 ? plan.postscripts.map((p) => p.name).join(", ") : "none"}`);
   lines.push(`then: ${plan.finalAction}`);

@@ -65,6 +65,8 @@ describe("per-node templates from overrides", () => {
     expect([info.mode & 0o7777, info.uid, info.gid]).toEqual([0o640, 0, 4]);
     expect(existsSync(path.join(node.target, "etc", "motd.tmpl"))).toBe(false);
     expect(await readFile(path.join(node.target, "etc", "plain-override"), "utf8")).toBe("plain\n");
+    const plan = await runCli(home, "sysclone", ["plan", "tn01", "--disk-size", "1G,256M"]);
+    expect(plan.stdout, plan.stderr).toContain("overrides: image tplimg (templates: /etc/motd)");
   });
 
   it("an unknown placeholder is refused at plan time with file and line; the node fails and its target is untouched", async () => {
