@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -5,6 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDebianGoldenClient, debianGoldenLayout, debianGoldenTarball } from "../../src/demo/debian-golden.js";
 import type { GoldenClient } from "../../src/demo/golden-client.js";
 import { createProvisioningNetwork, type ProvisioningNetwork } from "../../src/demo/virtual-nodes.js";
+import { resolveHome } from "../../src/config/paths.js";
+import { must } from "../../src/exec/must.js";
+import { run } from "../../src/exec/runner.js";
+import { connectSsh } from "../../src/exec/ssh.js";
 import type { Store } from "../../src/store/store.js";
 import { cliOk, runCli } from "../helpers/cli.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
@@ -33,6 +38,45 @@ async function waitForState(node: string, state: string, vm: RunningVm, timeoutM
     const current = withStore((store) => store.getObject("node", node)?.["state"] ?? "");
     if (current === state || current === "failed" || vm.ended() || Date.now() > deadline) return current;
     await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+/**
+ * rinstall --kexec (issue 16), on the running bios01: version 2 of deb12bios (one visible change) is captured,
+ * the node kexecs over SSH into the clone initrd with a fresh token, clones v2, reboots (PXE sends it on to its
+ * disk) and reports booted on v2; its new host key, pinned by that report, lets us read the change over SSH.
+ */
+async function reinstallsItselfByKexec(vm: RunningVm): Promise<void> {
+  await writeFile(path.join(golden.root, "etc", "sysclone-release"), "deb12bios v2\n");
+  await cli("imgcapture", "golden01", "-t", "sysclone", "-o", "deb12bios", "--root", golden.root, "--layout", path.join(work, "deb12bios.xml"));
+  const consoleBefore = (await vm.console()).length;
+  const hostKeyBefore = withStore((store) => store.getObject("node", "bios01")?.["hostkey"]);
+  const tokensBefore = withStore((store) => store.events({ node: "bios01", kind: "token" }).length);
+  const started = Date.now();
+  const rinstall = await runCli(home, "rinstall", ["bios01", "osimage=deb12bios", "--kexec"]);
+  expect(rinstall.code, rinstall.stderr + rinstall.stdout).toBe(0);
+  expect(rinstall.stdout).toContain("bios01: kexec into the clone initrd");
+  expect(rinstall.stdout).toMatch(/rinstall --kexec: 1 node\(s\) in [\d.]+ s: 1 ok/);
+  const state = await waitForState("bios01", "booted", vm, 900_000);
+  const seen = (await vm.console()).slice(consoleBefore);
+  expect(state, `${seen.slice(-4000)}\nserver:\n${server.output().slice(-3000)}`).toBe("booted");
+  console.log(`rinstall --kexec: booted on v2 ${((Date.now() - started) / 1000).toFixed(0)} s after the command`);
+  // The old kernel handed over to the clone kernel directly: no firmware, no PXE before the clone.
+  expect(seen).toContain("kexec_core: Starting new kernel");
+  expect(seen.indexOf("sysclone: clone initrd starting")).toBeGreaterThan(seen.indexOf("kexec_core: Starting new kernel"));
+  const node = withStore((store) => store.getObject("node", "bios01"));
+  expect(node?.["imageversion"]).toBe("2");
+  expect(node?.["hostkey"]).not.toBe(hostKeyBefore);
+  expect(withStore((store) => store.events({ node: "bios01", kind: "token" }).length)).toBe(tokensBefore + 1);
+  expect(withStore((store) => store.events({ node: "bios01", kind: "reinstall" })).map((e) => e.message)).toEqual([expect.stringContaining("kexec into the clone initrd of deb12bios")]);
+  const session = await connectSsh({
+    node: "bios01", host: `${subnet}.61`, port: 22, user: "root", privateKey: await readFile(resolveHome({ SYSCLONE_HOME: home }).privateKey), pinnedHostKey: node?.["hostkey"],
+  });
+  try {
+    const release = await session.exec("cat /etc/sysclone-release");
+    expect(release.stdout.toString()).toBe("deb12bios v2\n");
+  } finally {
+    session.close();
   }
 }
 
@@ -68,7 +112,7 @@ afterAll(async () => {
 });
 
 describe("bare VMs PXE-boot, clone themselves and come up from their own disks", () => {
-  it("SeaBIOS + MBR: PXE clone, reboot, PXE says local disk, boots its own grub and Debian, reports booted; then its live / is captured over SSH", async () => {
+  it("SeaBIOS + MBR: PXE clone, reboot, PXE says local disk, boots its own grub and Debian, reports booted; then its live / is captured over SSH, and rinstall --kexec reinstalls it with v2", async () => {
     const mac = "52:54:00:5d:00:01";
     await cli("mkdef", "-t", "node", "bios01", `mac=${mac}`, `ip=${subnet}.61`, "hostname=bios01.cluster", "nicmode=dhcp", "osimage=deb12bios");
     await cli("nodeset", "bios01", "osimage=deb12bios");
@@ -101,6 +145,8 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
       const liveRoot = path.join(home, "images", "live01", "current", "root");
       expect(await readFile(path.join(liveRoot, "etc", "hostname"), "utf8")).toBe("bios01\n");
       expect(await readFile(path.join(liveRoot, "etc", "fstab"), "utf8")).toMatch(/^UUID=[0-9a-f-]{36}\t\/\text4/m);
+
+      await reinstallsItselfByKexec(vm);
     } finally {
       await vm.kill();
     }
@@ -149,4 +195,64 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
     expect(after.slice(finish).map((e) => e.message)).toContain("PXE boot: local disk (installed)");
     expect(after.filter((e) => e.kind === "token")).toHaveLength(1);
   }, 1_600_000);
+
+  it("boot media: a machine on a network with no DHCP or PXE of ours boots the ISO from its CD-ROM drive, is known by its DMI UUID, clones with a static address, and boots its own disk; under OVMF an unknown machine is told how to become the media's node", async () => {
+    // A routed site: its own bridge, no dnsmasq, the server reached through the gateway (this host).
+    const site = `10.234.${subnet.split(".")[2] ?? "1"}`;
+    const bridge = `scmd${randomBytes(3).toString("hex")}`;
+    await must("ip", ["link", "add", bridge, "type", "bridge"]);
+    try {
+      await must("ip", ["addr", "add", `${site}.1/24`, "brd", "+", "dev", bridge]);
+      await must("ip", ["link", "set", bridge, "up"]);
+      const uuid = "5c0e0de1-0000-4000-8000-00000000a001";
+      const mac = "52:54:00:5d:00:03";
+      await cli("mkdef", "-t", "node", "media01", `uuid=${uuid}`, `ip=${site}.50`, "netmask=255.255.255.0", `gateway=${site}.1`, "nicmode=static", "hostname=media01.cluster", "osimage=deb12bios");
+      await cli("nodeset", "media01", "osimage=deb12bios");
+      const iso = path.join(work, "media01.iso");
+      const built = await cli("sysclone", "media", "build", "deb12bios", "-o", iso, "--node", "media01", "--ip", `${site}.50/24`, "--gw", `${site}.1`);
+      expect(built).toContain("BIOS and UEFI");
+      const disk = await emptyDisk(path.join(work, "media01.img"), 2 * GiB);
+      const started = Date.now();
+      // No option ROM on the NIC: nothing boots from the network. The clone's reboot ends this VM (the media is then removed).
+      const options = { firmware: "bios" as const, disks: [disk], bridge, mac, uuid, nicRom: false, bootFrom: "disk" as const };
+      const fromCd = await startVm({ ...options, cdrom: iso, consoleFile: path.join(work, "media01-cd.console"), timeoutMs: 600_000 });
+      const cd = await fromCd.done;
+      expect(cd.timedOut, `${cd.console.slice(-4000)}\nserver:\n${server.output().slice(-3000)}`).toBe(false);
+      expect(cd.console).toContain("sysclone: clone initrd starting");
+      expect(cd.console).not.toContain("iPXE");
+      expect(cd.console).toContain("sysclone: the server knows this machine as media01");
+      expect(cd.console).toContain("sysclone: rebooting");
+      const node = withStore((store) => store.getObject("node", "media01"));
+      expect(node?.["state"]).toBe("installed");
+      // Identified by its UUID, the node learned the MAC of the box that booted as it.
+      expect(node?.["mac"]).toBe(mac);
+      const fromDisk = await startVm({ ...options, allowReboot: true, consoleFile: path.join(work, "media01-disk.console"), timeoutMs: 600_000 });
+      try {
+        const state = await waitForState("media01", "booted", fromDisk, 500_000);
+        expect(state, await explain(fromDisk)).toBe("booted");
+      } finally {
+        await fromDisk.kill();
+      }
+      console.log(`boot media: cloned and booted ${((Date.now() - started) / 1000).toFixed(0)} s after power-on`);
+      const booted = withStore((store) => store.events({ node: "media01", kind: "booted" }))[0];
+      expect(booted?.message).toMatch(new RegExp(`booted from its own disk as media01 \\(${site.replace(/\./g, "\\.")}\\.50\\)`));
+
+      // The same ISO under UEFI on a box the server does not know: it is discovered, and told how to become media01.
+      const stranger = "52:54:00:5d:00:04";
+      const uefi = await startVm({
+        firmware: "uefi", varsFile: await freshOvmfVars(path.join(work, "stranger.vars")), cdrom: iso, disks: [await emptyDisk(path.join(work, "stranger.img"), 64 * MiB)],
+        bridge, mac: stranger, nicRom: false, bootFrom: "disk", consoleFile: path.join(work, "stranger.console"), timeoutMs: 300_000,
+      });
+      try {
+        const seen = await uefi.waitFor(/to make this machine media01: chdef media01 mac=52:54:00:5d:00:04/, 240_000);
+        expect(seen, seen.slice(-3000)).toContain(`to make this machine media01: chdef media01 mac=${stranger}`);
+        expect(seen).toContain("sysclone: loading the clone kernel and initrd");
+      } finally {
+        await uefi.kill();
+      }
+      expect(withStore((store) => store.getObject("node", "discovered-5254005d0004")?.["state"])).toBe("discovered");
+    } finally {
+      await run("ip", ["link", "del", bridge]);
+    }
+  }, 1_200_000);
 });
