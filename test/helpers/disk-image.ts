@@ -21,6 +21,8 @@ export interface DiskImageSpec {
   /** Make partition 2 an LVM physical volume instead of the root (a refusal test). */
   readonly lvmInsteadOfSrv?: boolean;
   readonly rootMiB?: number;
+  /** As mkosi builds them: no /etc/fstab, the root partition of the Discoverable Partitions root type. */
+  readonly discoverable?: boolean;
 }
 
 export const IMAGE_UUIDS = { root: "5a1e0000-0000-4000-8000-000000000001", esp: "5A1E-0E5F", swap: "5a1e0000-0000-4000-8000-000000000005" } as const;
@@ -42,7 +44,7 @@ export async function buildDiskImage(file: string, spec: DiskImageSpec): Promise
   const swapSectors = spec.swap ? 16 * 2048 : 0;
   const parts = [
     { start: 2048, size: espSectors, type: "uefi" },
-    { start: 2048 + espSectors, size: rootSectors, type: "linux" },
+    { start: 2048 + espSectors, size: rootSectors, type: spec.discoverable ? "4f68bce3-e8cd-4db1-96e7-fbcaf984b709" : "linux" },
     ...(thirdSectors > 0 ? [{ start: 2048 + espSectors + rootSectors, size: thirdSectors, type: spec.lvmInsteadOfSrv ? "lvm" : "linux" }] : []),
     ...(swapSectors > 0 ? [{ start: 2048 + espSectors + rootSectors + thirdSectors, size: swapSectors, type: "swap" }] : []),
   ];
@@ -60,8 +62,9 @@ export async function buildDiskImage(file: string, spec: DiskImageSpec): Promise
     "",
   ].join("\n");
   await mkdir(path.join(spec.rootTree, "etc"), { recursive: true });
-  await mkdir(path.join(spec.rootTree, "boot", "efi"), { recursive: true });
-  await writeFile(path.join(spec.rootTree, "etc", "fstab"), fstab);
+  if (!spec.discoverable) await mkdir(path.join(spec.rootTree, "boot", "efi"), { recursive: true });
+  if (spec.discoverable) await rm(path.join(spec.rootTree, "etc", "fstab"), { force: true });
+  else await writeFile(path.join(spec.rootTree, "etc", "fstab"), fstab);
   const [esp, root, third, swap] = parts;
   if (!esp || !root) throw new Error("no partitions");
   await withLoop(file, esp.start, esp.size, async (device) => {

@@ -117,6 +117,23 @@ describe("imgimport of disk images from image builders", () => {
     expect(await readdir(path.join(home, "var", "tmp"))).toEqual([]);
   });
 
+  it("imports an image without fstab as mkosi builds them: the root by its partition type, the ESP where the root has a directory for it", async () => {
+    const mkosiTree = path.join(dir, "mkosi-tree");
+    await must("cp", ["-a", rootTree, mkosiTree]);
+    await rm(path.join(mkosiTree, "boot", "efi"), { recursive: true });
+    await mkdir(path.join(mkosiTree, "efi"));
+    const image = path.join(dir, "image.raw");
+    await buildDiskImage(image, { rootTree: mkosiTree, espFiles, discoverable: true });
+    const result = await runInProcess(home, imgimport, [image, "-o", "mkosi", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { mounts: unknown[] }).mounts).toEqual([{ mp: "/", partition: 2, fs: "ext4" }, { mp: "/efi", partition: 1, fs: "vfat" }]);
+    expect(await changedFiles(mkosiTree, currentRoot("mkosi"), ["/lost+found", "/efi/**"])).toEqual([]);
+    expect(await readFile(path.join(currentRoot("mkosi"), "efi", "EFI", "BOOT", "BOOTX64.EFI"), "utf8")).toBe(espFiles["EFI/BOOT/BOOTX64.EFI"]);
+    const layout = parseLayoutXml(await readFile(path.join(home, "images", "mkosi", "current", "layout.xml"), "utf8"));
+    expect(layout.filesystems.map((f) => [f.mp, f.fs, f.realDev])).toEqual([["/", "ext4", "/dev/sda2"], ["/efi", "vfat", "/dev/sda1"]]);
+    await rm(image);
+  });
+
   it("refuses an image with an LVM physical volume, writes no version and leaves no loop device or mount", async () => {
     const lvmDisk = path.join(dir, "lvm.raw");
     await buildDiskImage(lvmDisk, { rootTree, espFiles, lvmInsteadOfSrv: true });
