@@ -6,7 +6,7 @@ export const CONSOLE_ESCAPE = "~.";
 
 /** `ipmitool … sol activate`: the node's serial console over IPMI Serial-over-LAN. Pure. */
 export function solActivateArgs(target: BmcTarget): string[] {
-  return ipmitoolArgs(target, ["sol", "activate", "usesolkeepalive"]);
+  return ipmitoolArgs(target, ["sol", "activate"], { patient: true });
 }
 
 /**

@@ -15,13 +15,17 @@ export interface BmcTarget {
 /** Seconds ipmitool waits for each answer, and how many times it asks again: an unreachable BMC fails in about 4 s. */
 export const IPMI_TIMEOUT_SECONDS = 2;
 export const IPMI_RETRIES = 1;
+export const CONSOLE_TIMEOUT_SECONDS = 5;
+export const CONSOLE_RETRIES = 3;
 
 /**
  * ipmitool's arguments for one command on one BMC. -E: the password comes from IPMI_PASSWORD in the
  * child's environment, never from the command line. -v only for commands whose output we parse by
  * line: it names why a session failed (bad password, unknown user, no answer). Pure.
  */
-export function ipmitoolArgs(target: Omit<BmcTarget, "password" | "node">, command: readonly string[], options: { verbose?: boolean } = {}): string[] {
+export function ipmitoolArgs(target: Omit<BmcTarget, "password" | "node">, command: readonly string[], options: { verbose?: boolean; patient?: boolean } = {}): string[] {
+  // A console session is long: a BMC slow to answer one keepalive should not end it.
+  const [timeout, retries] = options.patient ? [CONSOLE_TIMEOUT_SECONDS, CONSOLE_RETRIES] : [IPMI_TIMEOUT_SECONDS, IPMI_RETRIES];
   return [
     ...(options.verbose ? ["-v"] : []),
     "-I", "lanplus",
@@ -30,8 +34,8 @@ export function ipmitoolArgs(target: Omit<BmcTarget, "password" | "node">, comma
     "-p", String(target.port),
     "-U", target.username,
     "-E",
-    "-N", String(IPMI_TIMEOUT_SECONDS),
-    "-R", String(IPMI_RETRIES),
+    "-N", String(timeout),
+    "-R", String(retries),
     ...command,
   ];
 }

@@ -134,13 +134,13 @@ describe("a bare VM behind ipmi_sim is reinstalled, booted and watched through i
       expect(store.events({ node: "ipmi01", kind: "rinstall" }).map((e) => e.message)).toEqual(["rinstall: install deb12bios: net boot, off on"]);
       expect(store.events({ node: "ipmi01", kind: "token" })).toHaveLength(1);
     });
-  }, 300_000);
+  }, 600_000);
 
   it("rsetboot hd -p, then rcons shows the node booting its disk again after rpower reset, and ~. leaves", async () => {
     expect(await cli("rsetboot", "ipmi01", "hd", "-p")).toBe("ipmi01: hd (persistent)\n1 node: 1 ok\n");
     expect(await cli("rsetboot", "ipmi01", "stat")).toContain("ipmi01: hd\n");
     const logins = (await bmc.serialLog()).match(/ipmi01 login:/g)?.length ?? 0;
-    const seen = await readConsole(/ipmi01 login:/, 150_000, async () => {
+    const seen = await readConsole(/ipmi01 login:/, 240_000, async () => {
       expect(await cli("rpower", "ipmi01", "reset")).toBe("ipmi01: reset\n1 node: 1 ok\n");
     });
     expect(seen.output, await explain()).toMatch(/ipmi01 login:/);
@@ -153,5 +153,5 @@ describe("a bare VM behind ipmi_sim is reinstalled, booted and watched through i
     const started = Date.now();
     expect(await waitForState("ipmi01", "booted", 120_000), await explain()).toBe("booted");
     console.log(`booted reported ${((Date.now() - started) / 1000).toFixed(0)} s after the second login prompt`);
-  }, 200_000);
+  }, 400_000);
 });

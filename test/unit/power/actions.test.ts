@@ -59,3 +59,12 @@ describe("ipmitool's arguments", () => {
     expect(ipmitoolEnv(target)).toEqual({ IPMI_PASSWORD: "p@ss word" });
   });
 });
+
+describe("the console's arguments", () => {
+  it("sol activate, more patient than one command, and no password", async () => {
+    const { solActivateArgs } = await import("../../../src/power/console.js");
+    const args = solActivateArgs({ node: "n1", host: "10.1.0.7", port: 623, username: "admin", password: "secret", cipher: 3 });
+    expect(args.slice(-6)).toEqual(["-N", "5", "-R", "3", "sol", "activate"]);
+    expect(args.join(" ")).not.toContain("secret");
+  });
+});
