@@ -1,16 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isSyscloneError } from "../../../src/errors/errors.js";
+import { errorCodeOf as codeOf } from "../../helpers/error-code.js";
 import { cloneKernelArgs, netmaskPrefix, nodeStaticNetwork, parseServerUrl, parseStaticNetwork } from "../../../src/netboot/clone-args.js";
-
-function codeOf(work: () => unknown): string {
-  try {
-    work();
-    return "ok";
-  } catch (error) {
-    return isSyscloneError(error) ? error.code : "other";
-  }
-}
 
 const consoles = "console=tty0 console=ttyS0,115200";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isSyscloneError } from "../../../src/errors/errors.js";
 import { describeKexecResult, parseNodeAnswer } from "../../../src/reinstall/results.js";
+import { errorCodeOf } from "../../helpers/error-code.js";
 
 describe("rinstall --kexec's node probe and summary", () => {
   it.each([
@@ -11,13 +11,7 @@ describe("rinstall --kexec's node probe and summary", () => {
   });
 
   it.each(["", "METHOD=pxe\nSTAGE=/run/x", "METHOD=kexec\nSTAGE=run/x", "METHOD=kexec\nSTAGE=/run/x; rm -rf /", "METHOD=kexec\nSTAGE=/run/../etc"])("refuses %j", (text) => {
-    let code = "ok";
-    try {
-      parseNodeAnswer(text);
-    } catch (error) {
-      code = isSyscloneError(error) ? error.code : "other";
-    }
-    expect(code).toBe("SSH_COMMAND_FAILED");
+    expect(errorCodeOf(() => parseNodeAnswer(text))).toBe("SSH_COMMAND_FAILED");
   });
 
   it("summarises ok and failed nodes", () => {
