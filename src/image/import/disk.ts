@@ -112,9 +112,11 @@ export interface ImportMount {
   readonly method: "mount" | "mtools";
 }
 
+/** The Discoverable Partitions Specification's root partition type for x86-64. */
+export const DISCOVERABLE_ROOT = "4f68bce3-e8cd-4db1-96e7-fbcaf984b709";
 // The Discoverable Partitions Specification's types, for images without an fstab (mkosi).
 const DISCOVERABLE: Record<string, string> = {
-  "4f68bce3-e8cd-4db1-96e7-fbcaf984b709": "/",
+  [DISCOVERABLE_ROOT]: "/",
   "933ac7e1-2eb4-4f13-b844-0e14e2aef915": "/home",
   "3b8f8425-20e0-4f3b-907f-1a25a76f98e8": "/srv",
   "4d21b016-b534-45c2-a9fb-5c16e091fd2d": "/var",

@@ -14,7 +14,7 @@ import { checkImageName } from "../names.js";
 import { reconcileRecords, versionReaders } from "../records.js";
 import type { ImageInfo, ImageRepository } from "../repository.js";
 import { ImportDevices } from "./devices.js";
-import { importFacts, importMounts, importTable, readMethod, type ImportMount, type ImportPartition } from "./disk.js";
+import { DISCOVERABLE_ROOT, importFacts, importMounts, importTable, readMethod, type ImportMount, type ImportPartition } from "./disk.js";
 import { chooseFormat, isXz, type DiskFormat } from "./source.js";
 
 export interface ImportOptions {
@@ -172,7 +172,8 @@ export async function importImage(options: ImportOptions, deps: ImportDeps): Pro
       return at;
     };
     const fstab = await findFstab(partitions, mountOf);
-    const rootGuess = partitions.find((p) => readMethod(p) === "mount");
+    const mountable = partitions.filter((p) => readMethod(p) === "mount");
+    const rootGuess = mountable.find((p) => p.type === DISCOVERABLE_ROOT) ?? mountable[0];
     const espAt = fstab === undefined && rootGuess ? espMountPoint(await mountOf(rootGuess)) : "/boot/efi";
     const { mounts, warnings } = importMounts(partitions, fstab, espAt);
     for (const mount of mounts) say(`partition ${mount.partition.num} (${mount.partition.probe.type}) → ${mount.mp}`);
