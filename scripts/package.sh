@@ -92,5 +92,6 @@ for script in postinst prerm postrm; do install -m 0755 "packaging/$script" "$ro
 (cd "$root" && find . -path ./DEBIAN -prune -o -path ./etc -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum | sed 's# \./# #') >"$root/DEBIAN/md5sums"
 
 rm -f "$out"
-dpkg-deb --root-owner-group -Zxz -z1 --build "$root" "$out" >&2
+# zstd: a fifth of xz's time to build and install (Debian 12's dpkg reads it).
+dpkg-deb --root-owner-group -Zzstd -z3 --build "$root" "$out" >&2
 echo "$out"

@@ -33,8 +33,14 @@ async function localRepository(root: string, deb: string): Promise<string> {
   const cache = path.join(projectRoot, "test", "fixtures", "cache", "debs");
   await mkdir(path.join(cache, "partial"), { recursive: true });
   const depends = (await must("dpkg-deb", ["-f", deb, "Depends"])).stdoutTail.split(",").map((relation) => relation.replace(/\(.*\)/, "").trim()).filter((name) => name !== "");
-  await must("apt-get", ["install", "--download-only", "-y", "-q", "--no-install-recommends",
+  const download = (): Promise<RunResult> => run("apt-get", ["install", "--download-only", "-y", "-q", "--no-install-recommends",
     "-o", `Dir::State::status=${path.join(root, "var", "lib", "dpkg", "status")}`, "-o", `Dir::Cache::archives=${cache}`, ...depends], { timeoutMs: 600_000 });
+  // A machine whose package lists were cleaned learns them first, as test/vm/debian-kernel.sh does.
+  if ((await download()).exitCode !== 0) {
+    await must("apt-get", ["update", "-q"], { timeoutMs: 600_000 });
+    const again = await download();
+    if (again.exitCode !== 0) throw new Error(`apt-get could not fetch sysclone's dependencies: ${again.stderrTail.slice(-1000)}`);
+  }
   const repo = path.join(root, "tmp", "sysclone-repo");
   await mkdir(repo, { recursive: true });
   const files = [...(await readdir(cache)).filter((name) => name.endsWith(".deb")).map((name) => path.join(cache, name)), deb];
