@@ -17,6 +17,8 @@ interface Fetched {
 
 function get(agent: http.Agent, url: string, keepBody: boolean): Promise<Fetched> {
   return new Promise((resolve, reject) => {
+    const at = performance.now();
+    const fail = (error: Error): void => reject(new Error(`${new URL(url).pathname}: ${error.message} after ${(performance.now() - at).toFixed(0)} ms`));
     const request = http.get(url, { agent }, (response) => {
       let body = "";
       let bytes = 0;
@@ -25,9 +27,9 @@ function get(agent: http.Agent, url: string, keepBody: boolean): Promise<Fetched
         if (keepBody) body += chunk.toString();
       });
       response.on("end", () => resolve({ status: response.statusCode ?? 0, body, bytes }));
-      response.on("error", reject);
+      response.on("error", fail);
     });
-    request.on("error", reject);
+    request.on("error", fail);
   });
 }
 

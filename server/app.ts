@@ -25,7 +25,9 @@ export async function buildServer(deps: InstallDeps, options: ServerOptions = {}
     bodyLimit: 1024 * 1024,
     // A request (headers and body) must arrive within requestTimeout: a trickled body does not hold a connection open.
     // Node checks this every connectionsCheckingInterval (30 s by default), so it is checked every second here.
-    serverFactory: (handler) => createServer({ requestTimeout, headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: 1000 }, handler),
+    // Keep-alive 72 s (fastify's own default; Node's is 5 s): a machine fetching its initrd after a slow kernel in a boot
+    // storm must not find its connection closed under it (iPXE does not retry; the storm bench saw "socket hang up").
+    serverFactory: (handler) => createServer({ requestTimeout, headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: 1000, keepAliveTimeout: 72_000 }, handler),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<JsonSchemaToTsProvider>();
   app.setErrorHandler((error: FastifyError, _request, reply) => {

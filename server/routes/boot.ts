@@ -1,8 +1,8 @@
-import { createReadStream, existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
 import { RateLimiter } from "../../src/boot/rate-limit.js";
+import { NetbootFiles } from "../../src/boot/netboot-files.js";
 import { answerBoot, DEFAULT_BOOT_RATE, newBootState, type BootTemplate } from "../../src/boot/service.js";
 import { renderTemplate } from "../../src/boot/template.js";
 import { checkoutRoot } from "../../src/config/paths.js";
@@ -56,22 +56,28 @@ export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Ins
   app.get("/boot.ipxe", (_request, reply) => reply.type("text/plain").header("cache-control", "no-store").send(render("boot", { server: deps.serverUrl })));
 
   const state = newBootState(deps.store);
+  app.addHook("onClose", (_app, done) => {
+    state.machines.close();
+    done();
+  });
   // A machine asks /boot.ipxe and /boot once a boot, then every retry period: a few a second is plenty for one address.
-  const perAddress = new RateLimiter(deps.bootRatePerSecond ?? DEFAULT_BOOT_RATE, 20);
+  const rate = deps.bootRatePerSecond ?? DEFAULT_BOOT_RATE;
+  const perAddress = new RateLimiter(rate, Math.max(20, rate));
   app.addHook("onRequest", (request, reply, done) => {
     const from = clientAddress(request.ip);
     if (perAddress.take(from)) return done();
     void reply.code(429).header("retry-after", String(perAddress.retryAfter(from))).type("text/plain").send("too many requests from this address; retry later\n");
   });
 
-  app.get("/boot", { schema: { querystring: bootQuery } }, (request, reply) => {
+  app.get("/boot", { schema: { querystring: bootQuery } }, async (request, reply) => {
     const query = request.query;
     const report = {
       macs: (query.mac ?? "").split(/[\s,]+/).filter((m) => m !== "").slice(0, 16),
       ...(query.uuid !== undefined ? { uuid: query.uuid } : {}),
       ...(query.serial !== undefined ? { serial: query.serial } : {}),
     };
-    const answer = answerBoot(deps, state, report, clientAddress(request.ip));
+    const from = clientAddress(request.ip);
+    const answer = await state.commits.run(() => answerBoot(deps, state, report, from));
     return reply.type("text/plain").header("cache-control", "no-store").send(render(answer.template, answer.data));
   });
 
@@ -81,9 +87,11 @@ export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Ins
     return Promise.resolve({ ok: true, node, source });
   });
 
-  app.get("/images/:osimage/:file", { schema: { params: imageParams } }, (request, reply) => {
+  const netbootFiles = new NetbootFiles();
+  app.get("/images/:osimage/:file", { schema: { params: imageParams } }, async (request, reply) => {
     const file = path.join(deps.repository.imageDir(request.params.osimage), "netboot", request.params.file === "kernel" ? "kernel" : "initrd.img");
-    if (!existsSync(file)) throw new SyscloneError("UNKNOWN_OBJECT", `no clone ${request.params.file} for osimage ${request.params.osimage}`, { hint: `sysclone initrd build ${request.params.osimage}` });
-    return reply.type("application/octet-stream").send(createReadStream(file));
+    const data = await netbootFiles.read(file);
+    if (data === undefined) throw new SyscloneError("UNKNOWN_OBJECT", `no clone ${request.params.file} for osimage ${request.params.osimage}`, { hint: `sysclone initrd build ${request.params.osimage}` });
+    return reply.type("application/octet-stream").send(data);
   });
 };
