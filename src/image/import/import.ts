@@ -183,8 +183,9 @@ export async function importImage(options: ImportOptions, deps: ImportDeps): Pro
     return await commitVersion({ osimage, source, raw, table, mounts, layout: derived.layout, kernels, warnings, mountOf }, deps);
   } finally {
     const left = await devices.release();
-    await rm(work, { recursive: true, force: true }).catch(() => undefined);
-    if (left.length > 0) say(`warning: could not ${left.join(", ")}; remove by hand`);
+    // Never remove a directory that may still hold a mount.
+    if (left.length === 0) await rm(work, { recursive: true, force: true }).catch(() => undefined);
+    else say(`warning: could not ${left.join(", ")}; undo that by hand, then remove ${work}`);
   }
 }
 
