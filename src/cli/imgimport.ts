@@ -29,7 +29,7 @@ export const imgimport: Command = {
     const before = store.getObject("osimage", osimage);
     const result = await importImage(
       { file, osimage, format },
-      { store, repository: deps.repository, clusterXml: deps.home.clusterXml, workDir: path.join(deps.home.state, "tmp"), say: (line) => { if (!out.json) out.line(`${osimage}: ${line}`); }, signal: deps.signal },
+      { store, repository: deps.repository, clusterXml: deps.home.clusterXml, workDir: path.join(deps.home.state, "tmp"), say: (line) => { if (line.startsWith("warning: ")) out.warn(`${osimage}: ${line.slice(9)}`); else if (!out.json) out.line(`${osimage}: ${line}`); }, signal: deps.signal },
     );
     recordAudit(store, { actor: localRoot.name, via: localRoot.via, from: localRoot.from, action: "imgimport", type: "osimage", name: osimage, before: before ?? null, after: store.getObject("osimage", osimage) ?? null });
     const seconds = (Date.now() - started) / 1000;
