@@ -22,6 +22,7 @@ export async function dryRunPlan(deps: DryRunDeps, node: string, options: { inve
   const { store } = deps;
   store.requireObject("node", node);
   let inventory = options.inventory;
+  let hardware: Inventory | undefined;
   if (inventory === undefined) {
     // A shell or discovery boot's report is newer than any install's; an install's own is the one its plan was made
     // from (after its pre-install scripts), else the one it booted with (an install refused before its plan).
@@ -32,12 +33,16 @@ export async function dryRunPlan(deps: DryRunDeps, node: string, options: { inve
       throw new SyscloneError("NO_INVENTORY", `${node} has not reported an inventory yet`, { hint: "boot it once into the clone initrd (nodeset NODE shell), or give the disk sizes: sysclone plan NODE --disk-size 20G" });
     }
     inventory = JSON.parse(text) as Inventory;
+    // hwreq holds against the machine as it booted for that install, before its pre-install scripts.
+    const booted = text === last?.inventory ? store.inventories.ofInstall(last.id) : undefined;
+    if (booted !== undefined) hardware = JSON.parse(booted.inventory) as Inventory;
   }
   const target = await resolveNodeTarget(store, deps.repository, deps.overridesDir, node, options.osimage);
   let uuid = 0;
   return planClone({
     ...target,
     inventory,
+    ...(hardware !== undefined ? { hardware } : {}),
     serverUrl: store.setting("server_url") ?? "http://SERVER:8080",
     rsyncPort: Number(store.setting("rsync_port") ?? 8873),
     // Placeholders: the real UUIDs are drawn when the node asks for its plan.
