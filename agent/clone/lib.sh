@@ -225,17 +225,31 @@ sc_get_signed() {
 }
 
 # sc_pull_archive URL ROOT: stream the image archive into ROOT; retried from the start when the transfer breaks.
+# Over a link of 10 Gb/s or more the archive comes as plain tar (compress=none): zstd on the server would be the limit.
 sc_pull_archive() {
-	sc_retry "archive download" sc_pull_archive_once "$1" "$2"
+	sc_archive_host=${SC_SERVER#*://}
+	sc_archive_host=${sc_archive_host%%/*}
+	sc_archive_dev=$(ip route get "${sc_archive_host%:*}" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
+	sc_archive_speed=$(cat "/sys/class/net/${sc_archive_dev:-none}/speed" 2>/dev/null || echo 0)
+	case "$sc_archive_speed" in '' | *[!0-9]*) sc_archive_speed=0 ;; esac
+	sc_archive_url=$1
+	if [ "$sc_archive_speed" -ge 10000 ]; then
+		sc_archive_url="$1?compress=none"
+		sc_log "archive: plain tar (the link to the server is $sc_archive_speed Mb/s)"
+	else
+		sc_log "archive: zstd (the link to the server is ${sc_archive_speed:-?} Mb/s, or unknown)"
+	fi
+	sc_retry "archive download" sc_pull_archive_once "$sc_archive_url" "$2"
 }
 
 sc_pull_archive_once() {
 	rcfile="$SC_WORK/archive.rc"
+	case "$1" in *compress=none*) sc_unpack="cat" ;; *) sc_unpack="zstd -dc" ;; esac
 	{
 		rc=0
 		wget -q -S -O - --header "Authorization: Bearer $SC_TOKEN" "$1" 2>"$SC_WORK/archive.headers" || rc=$?
 		echo "$rc" >"$rcfile"
-	} | zstd -dc | sc_untar "$2" -v >"${SC_VERIFY_FIFO:-/dev/null}" || { [ "$(cat "$rcfile")" -ne 0 ] || echo 1 >"$rcfile"; }
+	} | $sc_unpack | sc_untar "$2" -v >"${SC_VERIFY_FIFO:-/dev/null}" || { [ "$(cat "$rcfile")" -ne 0 ] || echo 1 >"$rcfile"; }
 	[ "$(cat "$rcfile")" -eq 0 ] && return 0
 	status=$(sc_http_status "$SC_WORK/archive.headers")
 	case "$status" in

@@ -20,6 +20,12 @@ declare module "fastify" {
   }
 }
 
+const archiveQuery = {
+  type: "object",
+  properties: { compress: { type: "string", enum: ["zstd", "none"] } },
+  additionalProperties: false,
+} as const;
+
 const manifestQuery = {
   type: "object",
   properties: { format: { type: "string", enum: ["sha256", "meta"] } },
@@ -126,7 +132,7 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
       .headers(signatureHeaders(deps.signingKey, "manifest", install, list.text)).send(list.text);
   });
 
-  app.get("/:node/archive", { schema: { params: nodeParams, headers: tokenHeaders } }, (request, reply) => {
+  app.get("/:node/archive", { schema: { params: nodeParams, headers: tokenHeaders, querystring: archiveQuery } }, (request, reply) => {
     const install = installOf(request);
     // Each stream is a tar and a zstd: a bounded number at once; the others are told when to ask again.
     const release = archives.take();
@@ -136,13 +142,14 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
     request.raw.on("close", () => {
       if (!reply.raw.writableFinished) controller.abort();
     });
-    const { stream, done } = streamArchive(path.join(deps.repository.versionDir(install.osimage, install.version), "root"), controller.signal);
+    const compress = request.query.compress ?? "zstd";
+    const { stream, done } = streamArchive(path.join(deps.repository.versionDir(install.osimage, install.version), "root"), controller.signal, compress);
     done.then(
       (result) => {
         if (!result.ok && !controller.signal.aborted) request.log.error(`archive of ${install.osimage} v${install.version} for ${install.node} failed: ${result.stderr}`);
       },
       () => undefined,
     );
-    return reply.type("application/zstd").header("cache-control", "no-store").send(stream);
+    return reply.type(compress === "none" ? "application/x-tar" : "application/zstd").header("cache-control", "no-store").send(stream);
   });
 };
