@@ -1,4 +1,4 @@
-import { readFile, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +9,8 @@ import { rinstall } from "../../src/cli/rinstall.js";
 import { rpower } from "../../src/cli/rpower.js";
 import { rsetboot } from "../../src/cli/rsetboot.js";
 import { startSimulatedBmc, type SimulatedBmc } from "../../src/demo/bmc.js";
+import { expireStaleInstalls } from "../../src/install/service.js";
+import { consoleLogPath, consoleTail } from "../../src/power/console-log.js";
 import { runInProcess } from "../helpers/in-process.js";
 import { withHomeStore } from "../helpers/store.js";
 
@@ -138,5 +140,19 @@ describe("rpower, rsetboot and rinstall against ipmi_sim BMCs", () => {
     expect((await runInProcess(home, chdef, ["n1", "bmcpassword=-"], "another\n")).code).toBe(0);
     expect(withHomeStore(home, (store) => store.audit.list({ type: "node", names: ["n1"] }).length)).toBe(before + 1);
     expect((await runInProcess(home, rpower, ["n1", "stat"])).stdout).toContain("refused the user name or password");
+  });
+
+  it("an install that fails carries the last lines of the node's recorded console in its event", async () => {
+    const file = consoleLogPath(path.join(home, "var"), "n1");
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, "\u001b[0mSeaBIOS\r\niPXE 1.21\r\n[    3.1] Run /init as init process\r\nsysclone: clone initrd starting\r\nudhcpc: no lease, failing\r\n");
+    withHomeStore(home, (store) => {
+      store.installs.issue("n1", "hash-n1-console");
+      const expired = expireStaleInstalls({ store, consoleTail: (node) => consoleTail(path.join(home, "var"), node, 3) }, { issuedSeconds: 0, plannedSeconds: 0 }, Date.now() + 1000);
+      expect(expired.map((install) => install.node)).toEqual(["n1"]);
+      const fail = store.events({ node: "n1", kind: "fail" })[0];
+      expect(fail?.message).toMatch(/^boot: no inventory/);
+      expect(fail?.data).toEqual({ console: ["[    3.1] Run /init as init process", "sysclone: clone initrd starting", "udhcpc: no lease, failing"] });
+    });
   });
 });
