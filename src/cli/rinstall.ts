@@ -13,7 +13,7 @@ export const rinstall: Command = {
   options: { ...bmcFanoutOptions, ...kexecOptions, force: { type: "boolean" } },
   optionHelp: { ...bmcFanoutHelp, ...kexecHelp, force: "reinstall protected nodes (protected=yes) too" },
   description:
-    "What an administrator would type as nodeset NODERANGE osimage=NAME; rsetboot NODERANGE net; rpower NODERANGE boot: the next boot installs the image, the BMC boots the network once, and the node is powered on (or reset when it runs). After the clone the node boots its own disk. While it installs, serve records its serial console to var/logs/NODE/console.log.",
+    "What an administrator would type as nodeset NODERANGE osimage=NAME; rsetboot NODERANGE net; rpower NODERANGE boot: the next boot installs the image, the BMC boots the network once, and the node is powered on (or reset when it runs). After the clone the node boots its own disk. While it installs, serve records its serial console to var/logs/NODE/console.log.\n\nWith --kexec, running nodes need no BMC and no PXE: over SSH with each node's pinned host key, the osimage's clone kernel and initrd and a command line with a fresh single-boot token are copied to the node, which kexecs into them (where kexec is missing, a one-time grub entry and a reboot; --via grub chooses it). The clone then runs as after a PXE boot and the node comes back on its own disk.",
   examples: ["rinstall n07 osimage=rocky9", "rinstall rack1 osimage=rocky9@3 --wave 20 --interval 60", "rinstall n07 osimage=rocky9 --kexec   # a running node, over SSH: no PXE, no BMC"],
   async run(args, deps) {
     const [range, actionText, ...extra] = args.positionals;
