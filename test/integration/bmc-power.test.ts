@@ -11,6 +11,7 @@ import { rsetboot } from "../../src/cli/rsetboot.js";
 import { startSimulatedBmc, type SimulatedBmc } from "../../src/demo/bmc.js";
 import { expireStaleInstalls } from "../../src/install/service.js";
 import { consoleLogPath, consoleTail } from "../../src/power/console-log.js";
+import { apiFixture, bearer } from "../helpers/api.js";
 import { runInProcess } from "../helpers/in-process.js";
 import { withHomeStore } from "../helpers/store.js";
 
@@ -154,5 +155,26 @@ describe("rpower, rsetboot and rinstall against ipmi_sim BMCs", () => {
       expect(fail?.message).toMatch(/^boot: no inventory/);
       expect(fail?.data).toEqual({ console: ["[    3.1] Run /init as init process", "sysclone: clone initrd starting", "udhcpc: no lease, failing"] });
     });
+  });
+});
+
+describe("the API never shows a BMC password", () => {
+  it("node views and lsdef's view show ********; a password set through the API is sealed and audited masked", async () => {
+    const f = await apiFixture();
+    try {
+      const patched = await f.app.inject({ method: "PATCH", url: "/api/v1/nodes/n01", headers: bearer(f.tokens.admin), payload: { attributes: { mgt: "ipmi", bmc: "10.9.0.1", bmcpassword: "api-Secret-1" } } });
+      expect(patched.statusCode, patched.body).toBe(200);
+      expect(patched.body).not.toContain("api-Secret-1");
+      for (const url of ["/api/v1/nodes/n01", "/api/v1/nodes", "/api/v1/definitions?type=node", "/api/v1/audit"]) {
+        const response = await f.app.inject({ method: "GET", url, headers: bearer(f.tokens.admin) });
+        expect(response.statusCode, url).toBe(200);
+        expect(response.body, url).not.toContain("api-Secret-1");
+        expect(response.body, url).not.toContain("sealed:v1:");
+      }
+      expect((await f.app.inject({ method: "GET", url: "/api/v1/nodes/n01", headers: bearer(f.tokens.admin) })).body).toContain('"bmcpassword":"********"');
+      expect(f.store.revealSecret("node", "n01", "bmcpassword")).toBe("api-Secret-1");
+    } finally {
+      await f.close();
+    }
   });
 });
