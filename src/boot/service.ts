@@ -100,11 +100,14 @@ export function answerBoot(deps: BootDeps, state: BootState, report: BootReport,
   }
   const { name } = identity;
   for (const stale of identity.stale) {
+    // What the machine reported while it was discovered (nodeset discovered-… shell) stays with it.
+    store.inventories.rename(stale, name);
     store.deleteObject("node", stale);
     store.addEvent({ kind: "discovered-assigned", node: name, message: `discovered record ${stale} is now ${name}` });
   }
   const node = state.machines.node(name) ?? store.requireObject("node", name);
-  if (node["state"] === "discovered") {
+  // A discovered machine may be booted into the shell (chdef its osimage, nodeset it shell) to report its hardware.
+  if (node["state"] === "discovered" && node["destiny"] !== "shell") {
     return { template: "discovered", data: { server: serverUrl, node: name, mac: (node["mac"] ?? "").split(",")[0] ?? "", wait: retry } };
   }
   const fill: Record<string, string> = {};

@@ -9,7 +9,7 @@ export const inventory: Command = {
   usage: "sysclone inventory [NODERANGE] [--changed] [--json]",
   options: { changed: { type: "boolean" } },
   description: [
-    "Every boot into the clone initrd reports the machine's hardware: an install (before its pre-install scripts run), a maintenance shell (nodeset NODE shell) and a discovered machine. This shows each node's newest report and compares it with the one of its last finished install: a swapped disk (another serial), a disk gone or added, less memory, fewer CPUs, a NIC gone, another board.",
+    "Every boot into the clone initrd reports the machine's hardware: an install (before its pre-install scripts run) and a maintenance shell (nodeset NODE shell), a discovered machine's too (chdef discovered-… osimage=IMAGE, nodeset discovered-… shell), so it can be judged before it is assigned; its reports follow it to the node it becomes. This shows each node's newest report and compares it with the one of its last finished install: a swapped disk (another serial), a disk gone or added, less memory, fewer CPUs, a NIC gone, another board.",
     "Exit status 0; with --changed only nodes whose hardware changed are shown, and the status is 1 when there is one (for scripts and monitoring).",
   ].join("\n\n"),
   optionHelp: { changed: "only nodes whose hardware changed since their last install; exit 1 when there is one", json: "one object per node: its inventory, when and how it was taken, and the changes" },

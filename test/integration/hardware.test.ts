@@ -150,6 +150,33 @@ describe("hardware inventory, hwreq and pre-install scripts on a virtual node", 
   });
 });
 
+describe("a discovered machine reports its hardware before it is assigned", () => {
+  it("boots the shell when told to, reports as discovered, and its inventory follows it to the node it becomes", async () => {
+    const mac = "52:54:00:aa:bb:cc";
+    const discovered = "discovered-525400aabbcc";
+    expect(await (await fetch(`${server.url}/boot?mac=${mac}`)).text()).toContain("not known to the server");
+    await mkdir(path.join(home, "images", image, "netboot"), { recursive: true });
+    await writeFile(path.join(home, "images", image, "netboot", "initrd.img"), "a stand-in initrd: only its presence is checked\n");
+    await cli("chdef", discovered, `osimage=${image}`);
+    await cli("nodeset", discovered, "shell");
+    const answer = await (await fetch(`${server.url}/boot?mac=${mac}`)).text();
+    expect(answer).toContain("sysclone.action=shell");
+    const reported = { firmware: "uefi", cpu: { count: 32, model: "EPYC 7313" }, memoryBytes: 128 * 1024 ** 3, disks: [{ name: "nvme0n1", sizeBytes: 960e9, serial: "N1", transport: "nvme", rotational: false }], nics: [{ name: "eno1", mac, link: true, speedMbps: 25000 }], dmi: { vendor: "Supermicro", serial: "SM1" } };
+    const posted = await fetch(`${server.url}/boot/inventory`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(reported) });
+    expect(await posted.json()).toEqual({ ok: true, node: discovered, source: "discovery" });
+    expect(await cli("sysclone", "inventory", discovered)).toContain("disk      nvme0n1 894.1 GiB nvme ssd serial N1");
+    // A machine nobody defined, reporting by itself, is refused.
+    const stranger = await fetch(`${server.url}/boot/inventory`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...reported, nics: [{ name: "eno1", mac: "52:54:00:dd:ee:ff" }], dmi: {} }) });
+    expect(stranger.status).toBe(404);
+
+    await cli("mkdef", "-t", "node", "hw09", `mac=${mac}`, `osimage=${image}`);
+    await fetch(`${server.url}/boot?mac=${mac}`);
+    const view = await inventoryOf("hw09");
+    expect(view).toMatchObject({ node: "hw09", source: "discovery" });
+    expect(view.inventory?.cpu).toEqual({ count: 32, model: "EPYC 7313" });
+  });
+});
+
 describe("locatePrescripts", () => {
   it("takes the home's own script before the one shipped with sysclone, in the order given; refuses missing and non-executable ones", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "sysclone-prescripts-"));
