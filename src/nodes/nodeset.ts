@@ -91,10 +91,12 @@ export function setNextBoot(deps: NodesetDeps, request: NodesetRequest): Nodeset
         store.addEvent(nodesetEvent(result));
         return result;
       }
-      if (osimage !== undefined) store.updateObject("node", node, { osimage, osimagepin: pin ? formatPin(pin.osimage, pin.version) : "" });
-      const image = deps.imageOf(node);
       const ready: NodeState = "ready";
-      store.updateObject("node", node, { destiny: action.destiny, state: ready, lasterror: "" });
+      const next = { destiny: action.destiny, state: ready, lasterror: "" };
+      // One statement per node: with osimage=NAME the node's own osimage is the one it installs.
+      if (osimage !== undefined) store.updateObject("node", node, { osimage, osimagepin: pin ? formatPin(pin.osimage, pin.version) : "", ...next });
+      const image = osimage ?? deps.imageOf(node);
+      if (osimage === undefined) store.updateObject("node", node, next);
       const pinned = pin ? { version: pin.version } : {};
       const result = { node, destiny: action.destiny, osimage: image, ...pinned, ...revoked };
       store.addEvent(nodesetEvent(result));

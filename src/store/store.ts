@@ -163,8 +163,16 @@ export class Store {
     return this.statement("PRAGMA data_version").pluck().get() as number;
   }
 
+  private readonly columnLists = new Map<ObjectType, string[]>();
+
+  /** The type's attribute columns, computed once: listObjects picks them for every row. */
   private columns(type: ObjectType): string[] {
-    return schemas[type].map((spec) => spec.name);
+    let list = this.columnLists.get(type);
+    if (list === undefined) {
+      list = schemas[type].map((spec) => spec.name);
+      this.columnLists.set(type, list);
+    }
+    return list;
   }
 
   private readonly statements = new Map<string, Database.Statement>();
