@@ -60,11 +60,11 @@ export async function benchCapture(): Promise<void> {
     cli(home, "mkdef", ["golden", `ip=${golden.address}`]);
     const paths = resolveHome({ SYSCLONE_HOME: home });
     const sshCommand = `ssh -i ${paths.privateKey} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
-    const raw = async (n: number): Promise<number> => {
+    const raw = async (n: number | string, linkDest?: string): Promise<number> => {
       const dest = path.join(home, `raw-${n}`);
       await must("sync", []);
       const start = process.hrtime.bigint();
-      await must("rsync", ["-aHAXS", "--numeric-ids", "-e", sshCommand, `root@${golden.address}:${golden.root}/`, `${dest}/`]);
+      await must("rsync", ["-aHAXS", "--numeric-ids", ...(linkDest ? [`--link-dest=${linkDest}`] : []), "-e", sshCommand, `root@${golden.address}:${golden.root}/`, `${dest}/`]);
       return seconds(start);
     };
     const ours = (image: string): number => {
@@ -86,6 +86,8 @@ export async function benchCapture(): Promise<void> {
     const before = await duBytes(path.join(home, "images", "bench1"));
     const changed = await changeOnePercent(golden.root, info.sizeBytes);
     const second = ours("bench1");
+    // The floor of a re-capture: plain rsync of the same change into a new directory hard-linked to its first copy.
+    const rawSecond = await raw("re", path.join(home, "raw-1"));
     const after = await duBytes(path.join(home, "images", "bench1"));
     const v2 = JSON.parse(await readFile(path.join(home, "images", "bench1", "v2", "image.json"), "utf8")) as { newBytes: number };
     const parts = await extraDiskParts(path.join(home, "images", "bench1", "v1"), path.join(home, "images", "bench1", "v2"));
@@ -96,6 +98,7 @@ export async function benchCapture(): Promise<void> {
     console.log(`  imgcapture (ssh2 transport, collector, manifest with sha256): ${ourTimes.map((t) => t.toFixed(2)).join(" / ")} s (best ${ourBest.toFixed(2)})`);
     console.log(`  ratio capture / raw rsync: ${(ourBest / rawBest).toFixed(2)} (goal <= 1.10)`);
     console.log(`  re-capture after changing ${(changed / 1e6).toFixed(2)} MB (1%): ${second.toFixed(2)} s; ratio re-capture / first capture: ${(second / firstOfSame).toFixed(2)} (goal <= 0.15)`);
+    console.log(`    its floor, plain rsync --link-dest of the same change: ${rawSecond.toFixed(2)} s = ${(rawSecond / (rawTimes[0] ?? rawBest)).toFixed(2)} of a first plain rsync; re-capture / that: ${(second / rawSecond).toFixed(2)}`);
     console.log(`  new file bytes / changed bytes: ${(v2.newBytes / changed).toFixed(2)}; extra disk (du, incl. new directory inodes and manifest) / changed bytes: ${((after - before) / changed).toFixed(2)} (goal <= 1.1)`);
     const share = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB (${(bytes / changed).toFixed(2)} x changed)`;
     console.log(`    of which: changed files' own blocks ${share(parts.newFiles)}; the version's ${parts.directories} directories ${share(parts.directoryBytes)}; manifest ${share(parts.manifest)}`);

@@ -26,6 +26,8 @@ export async function benchClone(): Promise<void> {
   const net = await createProvisioningNetwork();
   const controller = new AbortController();
   let store: Store | undefined;
+  // Closed before the store on every path: its housekeeping timer must not outlive the database.
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
     await golden.authorize(cli(home, "sysclone", ["keys"]).trim());
     cli(home, "mkdef", ["golden", `ip=${golden.address}`]);
@@ -34,10 +36,11 @@ export async function benchClone(): Promise<void> {
     const imageRoot = path.join(paths.images, "benchimg", "v1", "root");
     const info = JSON.parse(await readFile(path.join(paths.images, "benchimg", "v1", "image.json"), "utf8")) as { sizeBytes: number; fileCount: number };
     store = Store.open(paths.database);
-    const server = await startServer({
+    const running = await startServer({
       home: paths, store, repository: new ImageRepository(paths.images), host: net.serverAddress, port: 18280, url: `http://${net.serverAddress}:18280`,
       rsyncPort: 18290, maxConnections: 16, signal: controller.signal, log: () => undefined,
     });
+    server = running;
     // The raw side: a plain rsync daemon over the same tree, no auth, same network.
     const rawConf = path.join(home, "raw-rsyncd.conf");
     await writeFile(rawConf, `use chroot = yes\nnumeric ids = yes\nuid = root\ngid = root\n[raw]\n  path = ${imageRoot}\n  read only = yes\n`);
@@ -77,10 +80,10 @@ export async function benchClone(): Promise<void> {
     };
     const ours = async (transport: string, verify: string): Promise<number> => {
       cli(home, "chdef", ["-t", "osimage", "benchimg", `transport=${transport}`, `verify=${verify}`]);
-      const token = /sysclone\.token=(\S+)/.exec(cli(home, "sysclone", ["bootargs", "bench01", "--url", server.url]))?.[1] ?? "";
+      const token = /sysclone\.token=(\S+)/.exec(cli(home, "sysclone", ["bootargs", "bench01", "--url", running.url]))?.[1] ?? "";
       await fresh("clone");
       const start = process.hrtime.bigint();
-      const result = await node.clone({ server: server.url, token });
+      const result = await node.clone({ server: running.url, token });
       if (result.code !== 0) throw new Error(`clone failed: ${result.stderr}\n${result.log}`);
       return seconds(start);
     };
@@ -111,8 +114,8 @@ export async function benchClone(): Promise<void> {
     console.log(`  archive ÷ rsync transport (first fill): ${(best(t("archive")) / best(t("rsync"))).toFixed(2)} (goal ≤ 0.8); both with verify=yes: ${(best(t("archiveVerify")) / best(t("rsyncVerify"))).toFixed(2)}`);
     console.log(`  verify cost: clone with verify ÷ without: rsync ${(best(t("rsyncVerify")) / best(t("rsync"))).toFixed(2)}, archive ${(best(t("archiveVerify")) / best(t("archive"))).toFixed(2)}`);
     await rawDaemon.stop();
-    await server.close();
   } finally {
+    await server?.close().catch(() => undefined);
     controller.abort();
     store?.close();
     await must("umount", [path.join(home, "targets")]).catch(() => undefined);

@@ -357,6 +357,7 @@ sc_hash_stream() {
 			if (++n >= 200) flush()
 		}
 		function flush() { close(dir "/b" b); print dir "/b" b; fflush(); b++; n = 0 }
+		BEGIN { b = 0 }
 		{ sub(/^sysclone-file: /, ""); if (have) emit(prev); prev = $0; have = 1 }
 		END { if (have) emit(prev); if (n > 0) flush() }' |
 		xargs -n 1 -P "$jobs" sh -c 'cd "$0" || exit 0
@@ -404,7 +405,7 @@ sc_verify_end() {
 			sc_fetch rsync -aHAXS --numeric-ids --ignore-times --files-from="$SC_WORK/repair.list" "$repair_url" "$root/"
 		fi
 		# Check again: the files just fetched by their hash, and every entry's metadata.
-		awk 'NR == FNR { bad[$0] = 1; next } (substr($0, 67) in bad)' "$SC_WORK/verify.bad" "$SC_WORK/verify.sha256" >"$SC_WORK/verify.again"
+		awk 'FILENAME == ARGV[1] { bad[$0] = 1; next } (substr($0, 67) in bad)' "$SC_WORK/verify.bad" "$SC_WORK/verify.sha256" >"$SC_WORK/verify.again"
 		rm -rf "$SC_WORK/verify.early"
 		mkdir -p "$SC_WORK/verify.early"
 		sc_verify_pass "$root" "$mode" "$SC_WORK/verify.again"
@@ -428,13 +429,13 @@ sc_verify_end() {
 sc_verify_pass() {
 	w=$SC_WORK
 	cat "$w"/verify.early/*.sum >"$w/verify.got" 2>/dev/null || : >"$w/verify.got"
-	awk 'NR == FNR { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
+	awk 'FILENAME == ARGV[1] { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
 		"$w/verify.got" "$3" >"$w/verify.todo"
 	rm -rf "$w/verify.late"
 	mkdir -p "$w/verify.late"
 	[ -s "$w/verify.todo" ] && sc_hash_stream "$1" "$w/verify.late" <"$w/verify.todo"
 	cat "$w"/verify.late/*.sum >>"$w/verify.got" 2>/dev/null || true
-	awk 'NR == FNR { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
+	awk 'FILENAME == ARGV[1] { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
 		"$w/verify.got" "$3" >"$w/verify.bad"
 	SC_VERIFY_EXTRA=0
 	: >"$w/meta.extras"

@@ -1,0 +1,91 @@
+import { createHash } from "node:crypto";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { agentPath } from "../../src/config/paths.js";
+import { run } from "../../src/exec/runner.js";
+import { buildManifest } from "../../src/image/manifest.js";
+import { metadataList } from "../../src/install/verify-list.js";
+
+// The node's checks of agent/clone/lib.sh (sc_hash_stream, sc_verify_pass) run as the clone runs them: under dash
+// with this host's tools (virtual nodes) and under busybox sh with busybox's awk, stat and find (the initrd).
+const shells: [string, string[]][] = [["dash", []], ["busybox", ["sh"]]];
+const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+let work: string;
+let root: string;
+beforeEach(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "sysclone-verify-"));
+  root = path.join(work, "root");
+  await mkdir(path.join(root, "etc"), { recursive: true });
+  await writeFile(path.join(root, "etc", "passwd"), "root:x:0:0\n");
+  await writeFile(path.join(root, "etc", "motd"), "hello\n");
+  await writeFile(path.join(root, "name with space"), "spaces\n");
+  await symlink("../etc/passwd", path.join(root, "etc", "link"));
+  await mkdir(path.join(root, "odd"));
+  await writeFile(path.join(root, "odd", "new\nline"), "x\n");
+  // The manifest of the tree as it is now: what the clone must equal.
+  const manifest = await buildManifest(root);
+  await writeFile(path.join(work, "verify.list"), metadataList(`${manifest.entries.map((e) => JSON.stringify(e)).join("\n")}\n`).text);
+});
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function pass(shell: [string, string[]], mode: "hash" | "meta", early = ""): Promise<{ bad: string[]; extra: number; walk: string[] }> {
+  await rm(path.join(work, "verify.early"), { recursive: true, force: true });
+  await mkdir(path.join(work, "verify.early"));
+  if (early !== "") await writeFile(path.join(work, "verify.early", "b0.sum"), early);
+  const script = [
+    "set -eu",
+    `. ${agentPath("clone/lib.sh")}`,
+    'SC_VERIFY_LIST="$SC_WORK/verify.list"',
+    "SC_VERIFY_HASH=yes",
+    `awk -F '\\t' '$1 == "f" { print $6 "  " $7 }' "$SC_VERIFY_LIST" >"$SC_WORK/verify.sha256"`,
+    `sc_verify_pass "$0" ${mode} "$SC_WORK/verify.sha256"`,
+    'echo "extra=$SC_VERIFY_EXTRA"',
+  ].join("\n");
+  const result = await run(shell[0], [...shell[1], "-c", script, root], { env: { PATH: process.env["PATH"] ?? "", SC_WORK: work, SC_LIB: agentPath("clone/lib.sh") } });
+  expect(result.exitCode, result.stderrTail).toBe(0);
+  const lines = async (file: string): Promise<string[]> => (await readFile(path.join(work, file), "utf8").catch(() => "")).split("\n").filter((l) => l !== "");
+  return { bad: await lines("verify.bad"), extra: Number(/extra=(\d+)/.exec(result.stdoutTail)?.[1]), walk: await lines("meta.extra.walk") };
+}
+
+describe.each(shells)("the clone's own checks under %s", (...shell) => {
+  it("hashes every file no early hash vouches for: an empty or stale early list never passes a wrong file", async () => {
+    expect((await pass(shell, "hash")).bad).toEqual([]);
+    await writeFile(path.join(root, "etc", "motd"), "HELLO\n");
+    expect((await pass(shell, "hash")).bad).toEqual(["./etc/motd"]);
+    // An early hash that matches the manifest vouches for its file; one that does not is taken again.
+    expect((await pass(shell, "hash", `${sha("hello\n")} *./etc/motd\n`)).bad).toEqual([]);
+    await writeFile(path.join(root, "etc", "motd"), "hello\n");
+    expect((await pass(shell, "hash", `${"0".repeat(64)} *./etc/motd\n`)).bad).toEqual([]);
+  });
+
+  it("checks type, mode, owner, size and link target; counts entries the image lacks; leaves what it cannot name to rsync", async () => {
+    expect(await pass(shell, "meta")).toEqual({ bad: [], extra: 0, walk: ["./odd"] });
+    await chmod(path.join(root, "etc", "passwd"), 0o600);
+    await rm(path.join(root, "etc", "link"));
+    await symlink("../etc/shadow", path.join(root, "etc", "link"));
+    await rm(path.join(root, "name with space"));
+    await writeFile(path.join(root, "etc", "extra"), "not in the image\n");
+    await writeFile(path.join(root, "odd", "also\nodd"), "inside a directory rsync walks\n");
+    const result = await pass(shell, "meta");
+    expect(result.bad).toEqual(["./etc/link", "./etc/passwd", "./name with space"]);
+    expect(result.extra).toBe(1);
+  });
+});
+
+describe("sc_hash_stream", () => {
+  it.each(shells)("under %s hashes every regular file named (as rsync and tar print them), never a link, fifo or directory", async (...shell) => {
+    const names = ["etc/", "etc/passwd", "./etc/motd", "name with space", "etc/link", "sysclone-file: etc/motd"].join("\n");
+    await run("mkfifo", [path.join(root, "fifo")]);
+    const script = `set -eu\n. ${agentPath("clone/lib.sh")}\nprintf '%s\\nfifo\\n' "$1" | sc_hash_stream "$0" "$SC_WORK/out"`;
+    await mkdir(path.join(work, "out"));
+    const result = await run(shell[0], [...shell[1], "-c", script, root, names], { env: { PATH: process.env["PATH"] ?? "", SC_WORK: work }, timeoutMs: 20_000 });
+    expect(result.exitCode, result.stderrTail).toBe(0);
+    const sums = (await readFile(path.join(work, "out", "b0.sum"), "utf8")).split("\n").filter((l) => l !== "").sort();
+    expect(sums).toEqual([`${sha("hello\n")} *./etc/motd`, `${sha("hello\n")} *./etc/motd`, `${sha("root:x:0:0\n")} *./etc/passwd`, `${sha("spaces\n")} *./name with space`].sort());
+  });
+});
