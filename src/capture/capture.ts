@@ -179,7 +179,8 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
     throw error;
   });
   let committed = false;
-  const hasher = new TreeHasher(staging.rootDir);
+  // One openssl at a time keeps up with the copy (GB/s against rsync's MB/s) and leaves the cores to rsync and ssh.
+  const hasher = new TreeHasher(staging.rootDir, 1);
   // The copy starts beside the collector, with the excludes it will most likely ask for (the previous
   // version's, else those known without its facts); if the facts ask for others, a second pass fixes it.
   const copying = new AbortController();
@@ -224,6 +225,7 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
       });
     };
     const firstCopy = copy(guessed, false);
+    const previousManifest = previousDir ? readManifest(path.join(previousDir, "manifest.jsonl")).catch(() => undefined) : Promise.resolve(undefined);
     let judged: ReturnType<typeof judge>;
     try {
       judged = judge(await collected);
@@ -253,9 +255,9 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
     if (outcome === "vanished") warnings.push("some files vanished while they were copied (a live system); the copy is otherwise complete");
 
     reporter.phase("manifest", "recording the content manifest");
-    const previousManifest = previousDir ? await readManifest(path.join(previousDir, "manifest.jsonl")).catch(() => undefined) : undefined;
+    const previousEntries = await previousManifest;
     const manifest = await buildManifest(staging.rootDir, {
-      ...(previousManifest && previousDir ? { previous: { rootDir: path.join(previousDir, "root"), entries: previousManifest } } : {}),
+      ...(previousEntries && previousDir ? { previous: { rootDir: path.join(previousDir, "root"), entries: previousEntries } } : {}),
       hashed: await hasher.finish(),
     });
     const manifestSha256 = await writeManifest(path.join(staging.dir, "manifest.jsonl"), manifest.entries);
