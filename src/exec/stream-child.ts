@@ -3,8 +3,8 @@ import { spawn } from "node:child_process";
 export interface StreamingChild {
   /** Resolves with the exit status (null after a signal) when the process has ended. */
   readonly exited: Promise<number | null>;
-  /** SIGTERM, then SIGKILL after a grace period; resolves when it has ended. */
-  stop(): Promise<void>;
+  /** Writes `farewell` to its stdin (how the program ends itself cleanly), then SIGTERM after a grace period, then SIGKILL; resolves when it has ended. */
+  stop(farewell?: string): Promise<void>;
 }
 
 /**
@@ -22,12 +22,14 @@ export function startStreaming(command: string, args: readonly string[], options
   });
   return {
     exited,
-    async stop() {
+    async stop(farewell) {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        if (farewell !== undefined) child.stdin.write(farewell);
+        const term = setTimeout(() => child.kill("SIGTERM"), farewell !== undefined ? 3000 : 0);
+        const kill = setTimeout(() => child.kill("SIGKILL"), farewell !== undefined ? 6000 : 3000);
         await exited;
-        clearTimeout(timer);
+        clearTimeout(term);
+        clearTimeout(kill);
       }
       await exited;
     },

@@ -6,7 +6,7 @@ import { isInstallDestiny } from "../objects/node-state.js";
 import type { Attributes } from "../objects/schema.js";
 import type { Store } from "../store/store.js";
 import { consoleLogPath, lastConsoleLines } from "./console-log.js";
-import { solActivateArgs } from "./console.js";
+import { CONSOLE_ESCAPE, solActivateArgs } from "./console.js";
 import { ipmitoolEnv } from "./ipmitool.js";
 import { bmcSettingSources, bmcTargetOf } from "./target.js";
 
@@ -97,7 +97,8 @@ export function startConsoleRecorders(options: ConsoleRecorderOptions): { stop()
     if (!recorder) return;
     recorder.stopped = true;
     recorders.delete(node);
-    await recorder.child?.stop();
+    // ipmitool's escape ends the session cleanly, so the BMC frees its one console for rcons at once.
+    await recorder.child?.stop(`\n${CONSOLE_ESCAPE}`);
     await recorder.done;
   };
 

@@ -52,9 +52,9 @@ async function explain(): Promise<string> {
 }
 
 /** rcons as a user runs it, its stdin a pipe: resolves with what it printed once `pattern` shows, after typing ~. to leave. */
-function readConsole(pattern: RegExp, timeoutMs: number, whileOpen: () => Promise<void>): Promise<{ code: number | null; output: string }> {
+function readConsole(options: readonly string[], pattern: RegExp, timeoutMs: number, whileOpen: () => Promise<void>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, "bin", "rcons.js"), "ipmi01"], { env: { ...process.env, SYSCLONE_HOME: home }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(projectRoot, "bin", "rcons.js"), "ipmi01", ...options], { env: { ...process.env, SYSCLONE_HOME: home }, stdio: ["pipe", "pipe", "pipe"] });
     let output = "";
     let left = false;
     const leave = (): void => {
@@ -140,7 +140,7 @@ describe("a bare VM behind ipmi_sim is reinstalled, booted and watched through i
     expect(await cli("rsetboot", "ipmi01", "hd", "-p")).toBe("ipmi01: hd (persistent)\n1 node: 1 ok\n");
     expect(await cli("rsetboot", "ipmi01", "stat")).toContain("ipmi01: hd\n");
     const logins = (await bmc.serialLog()).match(/ipmi01 login:/g)?.length ?? 0;
-    const seen = await readConsole(/ipmi01 login:/, 240_000, async () => {
+    const seen = await readConsole([], /ipmi01 login:/, 240_000, async () => {
       expect(await cli("rpower", "ipmi01", "reset")).toBe("ipmi01: reset\n1 node: 1 ok\n");
     });
     expect(seen.output, await explain()).toMatch(/ipmi01 login:/);
