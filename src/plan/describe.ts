@@ -31,7 +31,7 @@ export function describePlan(plan: ClonePlan): string[] {
   const t = plan.transport;
   lines.push(
     t.kind === "rsync" ? `copy: rsync from ${t.source.url}`
-      : t.kind === "archive" ? `copy: archive from ${t.url}, then rsync repair from ${t.repair.url}`
+      : t.kind === "archive" ? `copy: archive from ${t.url}, checked against the manifest; what differs fetched again from ${t.repair.url}`
         : `copy: multicast session joined at ${t.joinUrl} (a late node waits ${t.fallbackSeconds} s for the next, then uses rsync), then rsync repair from ${t.repair.url}`,
   );
   lines.push(plan.verifyUrl !== undefined ? "verify: every file's sha256 against the image manifest" : "verify: off (osimage verify=no)");
