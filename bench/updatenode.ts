@@ -1,5 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startServer } from "../server/main.js";
@@ -16,6 +17,34 @@ import { Store } from "../src/store/store.js";
 import { cli, seconds } from "./helpers.js";
 
 const best = (times: readonly number[]): number => Math.min(...times);
+
+/** The simulated nodes' CPU cap, all together: half a core, so their sshd and shells do not borrow the server's cores. */
+const NODES_QUOTA_US = 50_000;
+const CPU_CGROUPS = "/sys/fs/cgroup/cpu";
+
+/** A cgroup v1 cpu group with a hard quota; every process of the given namespaces (sshd, and so what it forks) moved in. */
+async function capNamespaces(namespaces: readonly string[]): Promise<string | undefined> {
+  if (!existsSync(path.join(CPU_CGROUPS, "cgroup.procs"))) return undefined;
+  const group = path.join(CPU_CGROUPS, `sysclone-bench-${process.pid}`);
+  await mkdir(group, { recursive: true });
+  await writeFile(path.join(group, "cpu.cfs_period_us"), "100000");
+  await writeFile(path.join(group, "cpu.cfs_quota_us"), String(NODES_QUOTA_US));
+  for (const namespace of namespaces) {
+    const pids = (await must("ip", ["netns", "pids", namespace])).stdoutTail.split(/\s+/).filter((pid) => /^\d+$/.test(pid));
+    for (const pid of pids) await writeFile(path.join(group, "cgroup.procs"), pid).catch(() => undefined);
+  }
+  return group;
+}
+
+/** Wall seconds of one updatenode run and the CPU seconds (user + sys) it and its ssh clients used. */
+function timedCli(home: string, args: string[]): { wall: number; cpu: number } {
+  const start = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-f", "CPU %U %S", process.execPath, path.join(checkoutRoot(), "bin", "updatenode.js"), ...args], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
+  const wall = seconds(start);
+  if (r.status !== 0) throw new Error(`updatenode ${args.join(" ")}: ${r.stderr}`);
+  const m = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { wall, cpu: Number(m?.[1] ?? 0) + Number(m?.[2] ?? 0) };
+}
 
 async function timed(work: () => unknown): Promise<number> {
   const start = process.hrtime.bigint();
@@ -43,6 +72,8 @@ export async function benchUpdatenode(): Promise<void> {
   const net = await createProvisioningNetwork();
   const controller = new AbortController();
   const sshds: NodeSshd[] = [];
+  const namespaces: string[] = [];
+  let cgroup: string | undefined;
   let store: Store | undefined;
   try {
     await golden.authorize(serverKey);
@@ -101,14 +132,24 @@ export async function benchUpdatenode(): Promise<void> {
       await regenerateHostKey(target);
       const node = await net.addNode(name, { target });
       sshds.push(await startNodeSshd(node.namespace, node.address, target));
+      namespaces.push(node.namespace);
       cli(home, "mkdef", [name, "osimage=benchimg", `ip=${node.address}`, `mac=${node.mac}`]);
     }
     cli(home, "updatenode", ["live[001-100]", "-k"]); // pins the host keys, so the runs below are alike
+    const uncapped10 = timedCli(home, ["live[001-010]", "-P", "stamp", "--fanout", "64"]);
+    const uncapped100 = timedCli(home, ["live[001-100]", "-P", "stamp", "--fanout", "64"]);
+    cgroup = await capNamespaces(namespaces);
     const p10: number[] = [];
     const p100: number[] = [];
+    const cpu10: number[] = [];
+    const cpu100: number[] = [];
     for (let run = 0; run < 3; run++) {
-      p10.push(await timed(() => cli(home, "updatenode", ["live[001-010]", "-P", "stamp", "--fanout", "64"])));
-      p100.push(await timed(() => cli(home, "updatenode", ["live[001-100]", "-P", "stamp", "--fanout", "64"])));
+      const ten = timedCli(home, ["live[001-010]", "-P", "stamp", "--fanout", "64"]);
+      const hundred = timedCli(home, ["live[001-100]", "-P", "stamp", "--fanout", "64"]);
+      p10.push(ten.wall);
+      cpu10.push(ten.cpu);
+      p100.push(hundred.wall);
+      cpu100.push(hundred.cpu);
     }
     // BENCH_PROFILE=1: where the time goes (our command's CPU against the machine's load).
     if (process.env["BENCH_PROFILE"] && existsSync("/usr/bin/time")) {
@@ -121,13 +162,16 @@ export async function benchUpdatenode(): Promise<void> {
     console.log("updatenode benchmark: live nodes are network namespaces with the real sshd chrooted in their own tree");
     console.log(`  -P stamp to 10 nodes:  ${p10.map((t) => t.toFixed(2)).join(" / ")} s (best ${best(p10).toFixed(2)})`);
     console.log(`  -P stamp to 100 nodes: ${p100.map((t) => t.toFixed(2)).join(" / ")} s (best ${best(p100).toFixed(2)})`);
-    console.log(`  100 nodes ÷ 10 nodes at fanout 64: ${(best(p100) / best(p10)).toFixed(2)} (goal ≤ 2.5)`);
+    console.log(`  100 nodes ÷ 10 nodes at fanout 64: ${(best(p100) / best(p10)).toFixed(2)} (goal ≤ 2.5) with the nodes ${cgroup ? `capped at ${NODES_QUOTA_US / 1000} ms of CPU per 100 ms, all together (cgroup v1 cpu)` : "uncapped (no cgroup v1 cpu controller)"}`);
+    console.log(`  our CPU (updatenode and its ssh clients) per node: ${(best(cpu10) / 10 * 1000).toFixed(0)} ms at 10 nodes, ${(best(cpu100) / 100 * 1000).toFixed(0)} ms at 100`);
+    console.log(`  uncapped, one run each: 10 nodes ${uncapped10.wall.toFixed(2)} s, 100 nodes ${uncapped100.wall.toFixed(2)} s, ratio ${(uncapped100.wall / uncapped10.wall).toFixed(2)}`);
     console.log(`  full clone of one node (${(total / 1e6).toFixed(0)} MB, verify=no): ${cloneSeconds.toFixed(2)} s`);
     console.log(`  -S after a 1% image change (${changedFiles} files, ${(changedBytes / 1e6).toFixed(1)} MB): ${updateSeconds.toFixed(2)} s`);
     console.log(`  -S ÷ full clone: ${(updateSeconds / cloneSeconds).toFixed(2)}`);
     await server.close();
   } finally {
     for (const sshd of sshds) await sshd.stop();
+    if (cgroup) await rmdir(cgroup).catch(() => undefined);
     controller.abort();
     store?.close();
     await net.destroy();
