@@ -80,6 +80,27 @@ async function reinstallsItselfByKexec(vm: RunningVm): Promise<void> {
   }
 }
 
+/**
+ * rinstall --kexec's fallback, chosen with --via grub on media01 (booted from its disk, no PXE): a one-time grub
+ * entry and a reboot start the clone initrd, which reaches the server with its token (the node is installing);
+ * the rest of that clone is what the kexec step has shown, so the VM is stopped there.
+ */
+async function reinstallsThroughGrub(vm: RunningVm): Promise<void> {
+  const consoleBefore = (await vm.console()).length;
+  const started = Date.now();
+  const rinstall = await runCli(home, "rinstall", ["media01", "osimage=deb12bios", "--kexec", "--via", "grub"]);
+  expect(rinstall.code, rinstall.stderr + rinstall.stdout).toBe(0);
+  expect(rinstall.stdout).toContain("media01: one-time grub entry set; rebooting into the clone initrd");
+  const state = await waitForState("media01", "installing", vm, 400_000);
+  const seen = (await vm.console()).slice(consoleBefore);
+  expect(state, `${seen.slice(-4000)}\nserver:\n${server.output().slice(-3000)}`).toBe("installing");
+  console.log(`rinstall --kexec --via grub: installing ${((Date.now() - started) / 1000).toFixed(0)} s after the command`);
+  expect(seen).toContain("Booting `sysclone-reinstall'");
+  expect(seen).not.toContain("kexec_core: Starting new kernel");
+  expect(seen).toContain("sysclone: clone initrd starting");
+  expect(withStore((store) => store.events({ node: "media01", kind: "reinstall" })).map((e) => e.message)).toEqual([expect.stringContaining("grub-reboot sysclone-reinstall, reboot into the clone initrd of deb12bios")]);
+}
+
 async function explain(vm: RunningVm): Promise<string> {
   return `console:\n${(await vm.console()).slice(-4000)}\nserver:\n${server.output().slice(-3000)}`;
 }
@@ -230,10 +251,11 @@ describe("bare VMs PXE-boot, clone themselves and come up from their own disks",
       try {
         const state = await waitForState("media01", "booted", fromDisk, 500_000);
         expect(state, await explain(fromDisk)).toBe("booted");
+        console.log(`boot media: cloned and booted ${((Date.now() - started) / 1000).toFixed(0)} s after power-on`);
+        await reinstallsThroughGrub(fromDisk);
       } finally {
         await fromDisk.kill();
       }
-      console.log(`boot media: cloned and booted ${((Date.now() - started) / 1000).toFixed(0)} s after power-on`);
       const booted = withStore((store) => store.events({ node: "media01", kind: "booted" }))[0];
       expect(booted?.message).toMatch(new RegExp(`booted from its own disk as media01 \\(${site.replace(/\./g, "\\.")}\\.50\\)`));
 
