@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -138,6 +138,41 @@ describe("/boot follows each machine's state", () => {
     expect((await app.inject({ method: "GET", url: "/images/rocky9/initrd" })).body).toBe("INITRD");
     expect((await app.inject({ method: "GET", url: "/images/..%2Fetc/kernel" })).statusCode).toBe(400);
     expect((await app.inject({ method: "GET", url: "/images/bare/kernel" })).statusCode).toBe(404);
+  });
+
+  it("serves a rebuilt initrd at once, though it keeps the files in memory", async () => {
+    const initrd = path.join(resolveHome({ SYSCLONE_HOME: dir }).images, "rocky9", "netboot", "initrd.img");
+    const get = async (): Promise<string> => (await app.inject({ method: "GET", url: "/images/rocky9/initrd", remoteAddress: "10.9.0.1" })).body;
+    expect(await Promise.all([get(), get(), get()])).toEqual(["INITRD", "INITRD", "INITRD"]);
+    await writeFile(`${initrd}.new`, "REBUILT INITRD");
+    await rename(`${initrd}.new`, initrd);
+    expect(await get()).toBe("REBUILT INITRD");
+    await writeFile(initrd, "INITRD");
+    expect(await get()).toBe("INITRD");
+  });
+
+  it("follows a change another process commits (nodeset at the shell) on the next request", async () => {
+    const file = path.join(dir, "shared.db");
+    const served = Store.open(file);
+    const shell = Store.open(file);
+    const sharedApp = await buildServer({
+      store: served, repository: new ImageRepository(resolveHome({ SYSCLONE_HOME: dir }).images), home: resolveHome({ SYSCLONE_HOME: dir }), serverUrl: server, rsyncPort: 8873,
+      serverKey: Buffer.alloc(32, 1), postscriptDirs: [], onInstallsChanged: () => Promise.resolve(),
+    });
+    try {
+      served.createObject("osimage", "rocky9", defaults("osimage"));
+      served.createObject("node", "s01", { ...defaults("node"), mac: "52:54:00:ab:00:01", osimage: "rocky9", destiny: "boot", state: "installed" });
+      const ask = async (): Promise<string> => (await sharedApp.inject({ method: "GET", url: "/boot?mac=52-54-00-ab-00-01" })).body;
+      expect(await ask()).toContain("booting from the local disk");
+      shell.updateObject("node", "s01", { destiny: "install" });
+      expect(await ask()).toMatch(/sysclone\.node=s01 sysclone\.token=/);
+      shell.updateObject("node", "s01", { mac: "52:54:00:ab:00:02" });
+      expect(await ask()).toContain("recorded as discovered-525400ab0001");
+    } finally {
+      await sharedApp.close();
+      served.close();
+      shell.close();
+    }
   });
 });
 
