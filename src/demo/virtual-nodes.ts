@@ -121,6 +121,8 @@ export async function createProvisioningNetwork(options: { subnet?: number } = {
       firstBoot,
       clone: async ({ server, token, timeoutMs, pathPrefix, signingKey }) => {
         const keyFile = path.join(workDir, name, "signing.pub");
+        // A node given its own target has no directory of its own under workDir yet.
+        await mkdir(path.dirname(keyFile), { recursive: true });
         await writeFile(keyFile, signingKey ?? (await serverSigningKey(server)));
         return new Promise((resolve, reject) => {
           const child = spawn(
