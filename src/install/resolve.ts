@@ -29,6 +29,11 @@ export interface NodeTarget {
 
 const list = (value: string | undefined): string[] => (value ?? "").split(",").filter((v) => v !== "");
 
+/** A node's post- or pre-install scripts: the osimage's, its groups' (weakest first), its own; each once, where it first appears. Pure. */
+export function scriptsOf(attribute: "postscripts" | "prescripts", osimage: Attributes, groups: readonly { readonly attributes: Attributes | undefined }[], node: Attributes): string[] {
+  return [...new Set([...list(osimage[attribute]), ...groups.flatMap((g) => list(g.attributes?.[attribute])), ...list(node[attribute])])];
+}
+
 /** The node's groups, the one that wins an override conflict (lowest priority number) last. */
 export function groupsByPriority(store: Store, node: Attributes): { name: string; attributes: Attributes | undefined }[] {
   return list(node["groups"])
@@ -75,8 +80,8 @@ export async function resolveNodeTarget(store: Store, repository: ImageRepositor
     ...groups.map((g) => ({ scope: "group" as const, name: g.name })),
     { scope: "node", name },
   ];
-  const postscripts = [...new Set([...list(osimage["postscripts"]), ...groups.flatMap((g) => list(g.attributes?.["postscripts"])), ...list(node["postscripts"])])];
-  const prescripts = [...new Set([...list(osimage["prescripts"]), ...groups.flatMap((g) => list(g.attributes?.["prescripts"])), ...list(node["prescripts"])])];
+  const postscripts = scriptsOf("postscripts", osimage, groups, node);
+  const prescripts = scriptsOf("prescripts", osimage, groups, node);
   const hwreq = [
     { source: `osimage ${imageName}`, rules: parseHwreq(osimage["hwreq"] ?? "") },
     ...groups.map((g) => ({ source: `group ${g.name}`, rules: parseHwreq(g.attributes?.["hwreq"] ?? "") })),
