@@ -67,11 +67,11 @@ power_on() {
   later restart_vm "$order"
 }
 
-# The VM's human monitor, on the loopback port in DIR/monitor-port.
+# The VM's human monitor, on the loopback port in DIR/monitor-port: each argument a command.
 monitor() {
-  port=$(cat "$dir/monitor-port" 2>/dev/null) || return 0
-  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 0
-  printf '%s\n' "$1" >&3
+  port=$(cat "$dir/monitor-port" 2>/dev/null) || return 1
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf '%s\n' "$@" >&3
   sleep 0.3
   exec 3>&-
 }
@@ -85,12 +85,18 @@ power_off() {
   later stop_vm
 }
 
+# A reset keeps the VM's process (its serial line, and so the SOL session, stay up): the monitor sets the
+# boot device and resets; without a monitor, qemu is started again.
 reset() {
   running || { power_on; return; }
-  log "reset"
-  [ -f "$dir/qemu-args" ] || return 0
+  [ -f "$dir/qemu-args" ] || { log "reset"; return 0; }
   boot_order
-  log "power on, boot $boot (-boot $order)"
+  case $boot in pxe) dev=n ;; cdrom) dev=d ;; *) dev=c ;; esac
+  if [ ! -e "$dir/starting" ] && monitor "boot_set $dev" system_reset; then
+    log "reset, boot $boot (boot_set $dev)"
+    return 0
+  fi
+  log "reset: power on, boot $boot (-boot $order)"
   touch "$dir/starting"
   later restart_vm "$order"
 }
@@ -113,7 +119,7 @@ case $op in
         power) if [ "$val" = 1 ]; then power_on; else power_off; fi ;;
         reset) reset ;;
         boot) log "boot device $val"; echo "$val" >"$dir/boot" ;;
-        shutdown) log "soft off"; running && monitor system_powerdown ;;
+        shutdown) log "soft off"; running && { monitor system_powerdown || true; } ;;
         *) echo "Invalid parameter: $parm"; exit 1 ;;
       esac
     done

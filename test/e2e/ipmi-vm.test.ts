@@ -146,7 +146,7 @@ describe("a bare VM behind ipmi_sim is reinstalled, booted and watched through i
     expect(seen.output, await explain()).toMatch(/ipmi01 login:/);
     expect(seen.output).toContain("[terminated ipmitool]");
     expect(seen.code).toBe(0);
-    expect(await bmc.chassisLog()).toMatch(/reset\n.*power on, boot default \(-boot order=c\)\n/);
+    expect(await bmc.chassisLog()).toMatch(/reset, boot default \(boot_set c\)\n/);
     expect((await bmc.serialLog()).match(/ipmi01 login:/g)?.length ?? 0).toBeGreaterThan(logins);
     // No PXE request after the install: the disk booted on the BMC's word; the clone's first boot reported in.
     withHomeStore(home, (store) => expect(store.events({ node: "ipmi01", kind: "token" })).toHaveLength(1));
