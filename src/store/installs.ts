@@ -29,25 +29,37 @@ export function isLive(install: InstallRecord): boolean {
 export class InstallTable {
   constructor(private readonly db: Database.Database) {}
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, kept: every /boot of an installing node issues a token. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   /** Revokes the node's earlier live tokens: only the newest boot may install. `address` binds the token to its requester. */
   issue(node: string, tokenSha256: string, address = ""): number {
     const now = new Date().toISOString();
     return this.db.transaction(() => {
-      this.db.prepare("UPDATE installs SET state = 'revoked', updated_at = ? WHERE node = ? AND state IN ('issued', 'planned')").run(now, node);
+      this.sql("UPDATE installs SET state = 'revoked', updated_at = ? WHERE node = ? AND state IN ('issued', 'planned')").run(now, node);
       return Number(
-        this.db.prepare("INSERT INTO installs (node, token_sha256, state, issued_at, updated_at, address) VALUES (?, ?, 'issued', ?, ?, ?)").run(node, tokenSha256, now, now, address).lastInsertRowid,
+        this.sql("INSERT INTO installs (node, token_sha256, state, issued_at, updated_at, address) VALUES (?, ?, 'issued', ?, ?, ?)").run(node, tokenSha256, now, now, address).lastInsertRowid,
       );
     }).immediate();
   }
 
   /** Binds a token issued without an address (sysclone bootargs) to the address it is first used from. */
   bind(id: number, address: string): void {
-    this.db.prepare("UPDATE installs SET address = ? WHERE id = ? AND address = ''").run(address, id);
+    this.sql("UPDATE installs SET address = ? WHERE id = ? AND address = ''").run(address, id);
   }
 
   /** Notes that the install is alive (a call from its node); an install silent for too long is ended by expireStale. */
   touch(id: number): void {
-    this.db.prepare("UPDATE installs SET updated_at = ? WHERE id = ?").run(new Date().toISOString(), id);
+    this.sql("UPDATE installs SET updated_at = ? WHERE id = ?").run(new Date().toISOString(), id);
   }
 
   /** Live installs last heard from before these times: issued ones (no inventory yet) and planned ones (no progress). */
@@ -59,16 +71,16 @@ export class InstallTable {
   }
 
   byToken(tokenSha256: string): InstallRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM installs WHERE token_sha256 = ?").get(tokenSha256) as Record<string, string | number> | undefined;
+    const row = this.sql("SELECT * FROM installs WHERE token_sha256 = ?").get(tokenSha256) as Record<string, string | number> | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   live(): InstallRecord[] {
-    return (this.db.prepare("SELECT * FROM installs WHERE state IN ('issued', 'planned') ORDER BY id").all() as Record<string, string | number>[]).map(toRecord);
+    return (this.sql("SELECT * FROM installs WHERE state IN ('issued', 'planned') ORDER BY id").all() as Record<string, string | number>[]).map(toRecord);
   }
 
   latest(node: string): InstallRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM installs WHERE node = ? ORDER BY id DESC LIMIT 1").get(node) as Record<string, string | number> | undefined;
+    const row = this.sql("SELECT * FROM installs WHERE node = ? ORDER BY id DESC LIMIT 1").get(node) as Record<string, string | number> | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -80,11 +92,11 @@ export class InstallTable {
 
   /** The first-boot credential of an install; a new one replaces the old. */
   setFirstboot(id: number, sha256: string): void {
-    this.db.prepare("UPDATE installs SET firstboot_sha256 = ?, updated_at = ? WHERE id = ?").run(sha256, new Date().toISOString(), id);
+    this.sql("UPDATE installs SET firstboot_sha256 = ?, updated_at = ? WHERE id = ?").run(sha256, new Date().toISOString(), id);
   }
 
   end(id: number, state: "finished" | "failed" | "revoked"): void {
-    this.db.prepare("UPDATE installs SET state = ?, updated_at = ? WHERE id = ?").run(state, new Date().toISOString(), id);
+    this.sql("UPDATE installs SET state = ?, updated_at = ? WHERE id = ?").run(state, new Date().toISOString(), id);
   }
 }
 
