@@ -112,7 +112,7 @@ afterAll(async () => {
 });
 
 describe("a bare VM behind ipmi_sim is reinstalled, booted and watched through its BMC only", () => {
-  it("rinstall: powered off and bare, the VM PXE-boots once, clones, boots its own disk and reports booted; serve recorded its console", async () => {
+  it("rinstall: powered off and bare, the VM PXE-boots once, clones and boots its own disk; serve recorded its console while it installed", async () => {
     expect(await cli("rpower", "ipmi01", "stat")).toBe("ipmi01: off\n1 node: 1 ok\n");
     const started = Date.now();
     const out = await cli("rinstall", "ipmi01", "osimage=deb12bios");
@@ -136,7 +136,7 @@ describe("a bare VM behind ipmi_sim is reinstalled, booted and watched through i
     });
   }, 600_000);
 
-  it("rsetboot hd -p, then rcons shows the node booting its disk again after rpower reset, and ~. leaves", async () => {
+  it("rsetboot hd -p, then rcons shows the node booting its disk again after rpower reset, and ~. leaves; the clone reports booted", async () => {
     expect(await cli("rsetboot", "ipmi01", "hd", "-p")).toBe("ipmi01: hd (persistent)\n1 node: 1 ok\n");
     expect(await cli("rsetboot", "ipmi01", "stat")).toContain("ipmi01: hd\n");
     const logins = (await bmc.serialLog()).match(/ipmi01 login:/g)?.length ?? 0;
