@@ -234,7 +234,7 @@ describe("audit of mkdef and rmdef, and protected nodes", () => {
     expect(lines).toHaveLength(4);
     for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}root via cli from local {2}/);
     expect(lines.map((line) => line.replace(/^\S+ {2}root via cli from local {2}/, ""))).toEqual([
-      'mkdef node n01: created with groups="rack1", ip="10.0.0.1", sshuser="root", sshport="22", allowsmaller="no", finalaction="reboot", state="defined"',
+      'mkdef node n01: created with groups="rack1", ip="10.0.0.1", sshuser="root", sshport="22", allowsmaller="no", finalaction="reboot", state="defined", bmcport="623"',
       'mkdef node n01: groups: "rack1" → "rack1,gpu", ip: "10.0.0.1" → "10.0.0.2"',
       'rmdef node n01: groups: "rack1,gpu" → "rack1"',
       "rmdef node n01: removed",
