@@ -13,6 +13,8 @@ const tableColumns: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map([
   ["hosts", new Map([["ip", "ip"]])],
   ["vpd", new Map([["serial", "serial"], ["uuid", "uuid"]])],
   ["postscripts", new Map([["postscripts", "postscripts"]])],
+  ["nodehm", new Map([["mgt", "mgt"]])],
+  ["ipmi", new Map([["bmc", "bmc"], ["bmcport", "bmcport"], ["username", "bmcusername"], ["password", "bmcpassword"]])],
 ]);
 
 /** nodels(1) shortnames and lsdef(1) attribute names that differ from ours. */
@@ -23,7 +25,7 @@ const aliases: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** xCAT names sysclone has nothing for, so the refusal can say so rather than "unknown". */
-const withoutCounterpart: ReadonlyMap<string, string> = new Map([["mgt", "nodehm.mgt"]]);
+const withoutCounterpart: ReadonlyMap<string, string> = new Map([["cons", "nodehm.cons"]]);
 
 export type ColumnResolution =
   | { readonly kind: "attribute"; readonly attribute: string }

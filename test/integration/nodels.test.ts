@@ -61,13 +61,13 @@ describe("nodels against the real store", () => {
     expect(result.stderr).toContain("[UNKNOWN_OBJECT]: Invalid nodes and/or groups in noderange: douniwan,nosuch");
   });
 
-  it("nodels_err_symbol: an unknown column is an error, exit 2; so is xCAT's mgt", async () => {
+  it("nodels_err_symbol: an unknown column is an error, exit 2; so is an xCAT column sysclone has no counterpart for", async () => {
     const unknown = await runCli(home, "nodels", ["-H", "all", "unknown"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("[BAD_ATTRIBUTE]");
-    const mgt = await runCli(home, "nodels", ["testnode", "mgt"]);
-    expect(mgt.code).toBe(2);
-    expect(mgt.stderr).toContain("nodehm.mgt has no counterpart");
+    const cons = await runCli(home, "nodels", ["testnode", "nodehm.cons"]);
+    expect(cons.code).toBe(2);
+    expect(cons.stderr).toContain("nodehm.cons has no counterpart");
   });
 
   it("noderange(3)'s ^/tmp/nodelist, read from a file: comments and the ^ line skipped, -node50 excluded", async () => {

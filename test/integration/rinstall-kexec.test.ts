@@ -19,6 +19,7 @@ import { runInProcess } from "../helpers/in-process.js";
  * route runs in a VM (test/e2e/pxe-vm.test.ts).
  */
 interface Call {
+  readonly node: string;
   readonly command: string;
   readonly stdin: string;
 }
@@ -34,7 +35,7 @@ function session(calls: Call[], answer: (command: string) => { code: number; std
       client: undefined as never,
       hostKey: hostkey,
       exec: (command: string, options: { stdin?: string | Buffer } = {}) => {
-        calls.push({ command, stdin: options.stdin === undefined ? "" : options.stdin.toString() });
+        calls.push({ node: target.node, command, stdin: options.stdin === undefined ? "" : options.stdin.toString() });
         const { code, stdout = "", stderr = "" } = answer(command);
         return Promise.resolve({ code, stdout: Buffer.from(stdout), stderr });
       },
@@ -85,7 +86,8 @@ describe("rinstall --kexec", () => {
     const calls: Call[] = [];
     const { result, lines } = await reinstall(calls, kexecAnswers, {}, "n01,n02");
     expect(result.summary).toMatchObject({ total: 2, ok: 2, failed: [] });
-    const n01 = calls.slice(0, 6);
+    // The two nodes run side by side: each one's own calls, in order.
+    const n01 = calls.filter((c) => c.node === "n01");
     expect(n01.map((c) => c.command)).toEqual([
       `sh -s -- probe ${"the kernel".length + "the initrd".length}`,
       "mkdir -p -m 700 /run/sysclone-reinstall",

@@ -157,7 +157,7 @@ describe("expandNoderange", () => {
     ["node+1", "needs a name with a number"],
     [`node${"9".repeat(400)}-node${"9".repeat(401)}`, "more than 15 digits"],
     ["nosuch==1", "not a node attribute"],
-    ["mgt==blade", "nodehm.mgt has no counterpart"],
+    ["cons==ipmi", "nodehm.cons has no counterpart"],
     ["noderes.netboot==pxe", "not a node attribute"],
     ["nodelist.comments==x", "no counterpart of nodelist.comments"],
     ["groups=~*a", "invalid regular expression"],

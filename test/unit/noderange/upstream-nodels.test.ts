@@ -92,12 +92,18 @@ describe("xCAT-test nodels cases", () => {
     expect(cluster.nodels("testnode", [shortname])).toEqual(["testnode: rhels5.5"]);
   });
 
-  it.each([["mgt"], ["nodehm.mgt"]])("nodels_noderange_shortname_mgt / _tablecolumn: %s has no sysclone counterpart, refused with an error", (column) => {
-    const cluster = new Cluster();
+  it.each([["mgt"], ["nodehm.mgt"]])("nodels_noderange_shortname_mgt / _tablecolumn: %s is the node's mgt (ipmi)", (column) => {
+    const cluster = new Cluster(["groups", "mgt"]);
+    cluster.mkdef("testnode", { groups: "all", mgt: "ipmi" });
+    expect(cluster.nodels("testnode", [column])).toEqual([`testnode: ipmi`]);
+  });
+
+  it.each([["cons"], ["nodehm.cons"]])("an xCAT column sysclone has no counterpart for (%s) is refused with an error saying so", (column) => {
+    const cluster = new Cluster(["groups", "mgt"]);
     cluster.mkdef("testnode", { groups: "all" });
     const error = refusal(() => cluster.nodels("testnode", [column]));
     expect(error.code).toBe("BAD_ATTRIBUTE");
-    expect(error.message).toContain("nodehm.mgt has no counterpart");
+    expect(error.message).toContain("nodehm.cons has no counterpart");
   });
 
   it("nodels_table_include and nodels_noderange_table_equal: nodels groups=~rh4.123456789 / groups==rh4.123456789", () => {
