@@ -27,11 +27,12 @@ export interface ConsoleRecorderOptions {
  * Whether serve records a node's console now: it is managed over IPMI (its own mgt or its groups')
  * and due to install or installing. Pure.
  */
-export function wantsConsole(node: { name: string; attributes: Attributes }, groups: readonly { name: string; attributes: Attributes | undefined }[]): boolean {
+/** `groups` is read only for a node that is due to install and has a BMC: the poll sees every node. */
+export function wantsConsole(node: { name: string; attributes: Attributes }, groups: () => readonly { name: string; attributes: Attributes | undefined }[]): boolean {
   const { attributes } = node;
   if (!attributes["bmc"] || !isInstallDestiny(attributes["destiny"])) return false;
   if (attributes["state"] !== "ready" && attributes["state"] !== "installing") return false;
-  return bmcSettingSources(node.name, attributes, groups).mgt?.value === "ipmi";
+  return bmcSettingSources(node.name, attributes, groups()).mgt?.value === "ipmi";
 }
 
 interface Recorder {
@@ -106,7 +107,7 @@ export function startConsoleRecorders(options: ConsoleRecorderOptions): { stop()
     let wanted: Set<string>;
     try {
       const nodes = store.listObjects("node");
-      wanted = new Set(nodes.filter((node) => wantsConsole(node, groupsByPriority(store, node.attributes))).map((node) => node.name));
+      wanted = new Set(nodes.filter((node) => wantsConsole(node, () => groupsByPriority(store, node.attributes))).map((node) => node.name));
     } catch (error) {
       log(`console recorders: ${(error as Error).message}`);
       return;

@@ -95,7 +95,7 @@ describe("BMC settings and consoles", () => {
     [{ bmc: "", mgt: "ipmi", destiny: "install", state: "ready" }, false],
     [{ bmc: "10.0.0.1", mgt: "none", destiny: "install", state: "ready" }, false],
   ] as const)("serve records the console of %j: %s", (attributes, wanted) => {
-    expect(wantsConsole({ name: "n1", attributes }, [])).toBe(wanted);
+    expect(wantsConsole({ name: "n1", attributes }, () => [])).toBe(wanted);
   });
 
   it("a console's last lines: no escapes, carriage returns or blank lines, the newest last", () => {
