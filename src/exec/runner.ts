@@ -43,12 +43,16 @@ export async function run(command: string, args: readonly string[], options: Run
     killSignal: "SIGTERM",
     forceKillAfterDelay: 5000,
   });
-  let streamed = "";
+  // The streamed output's tail, kept as chunks: joining every small chunk onto 64 KiB of text was quadratic (rsync's per-file lines).
+  const streamed: string[] = [];
+  let streamedLength = 0;
   if (options.onStdout) {
     const onStdout = options.onStdout;
     child.stdout?.setEncoding("utf8");
     child.stdout?.on("data", (chunk: string) => {
-      streamed = tail(streamed + chunk);
+      streamed.push(chunk);
+      streamedLength += chunk.length;
+      while (streamed.length > 1 && streamedLength - (streamed[0]?.length ?? 0) >= TAIL) streamedLength -= streamed.shift()?.length ?? 0;
       onStdout(chunk);
     });
   }
@@ -61,7 +65,7 @@ export async function run(command: string, args: readonly string[], options: Run
     args,
     exitCode: result.exitCode,
     signal: result.signal,
-    stdoutTail: options.onStdout ? streamed : tail(String(result.stdout ?? "")),
+    stdoutTail: options.onStdout ? tail(streamed.join("")) : tail(String(result.stdout ?? "")),
     stderrTail: tail(String(result.stderr ?? "")),
     durationMs: Date.now() - started,
   };

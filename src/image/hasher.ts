@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createHash } from "node:crypto";
 import { constants, lstatSync, type Stats } from "node:fs";
 import { lstat, open } from "node:fs/promises";
@@ -58,92 +58,105 @@ export async function hashFile(file: string, buffer: Buffer = Buffer.allocUnsafe
   }
 }
 
-interface Pending {
-  readonly relative: string;
-  readonly identity: FileIdentity;
-  readonly resolve: (sha256: string | undefined) => void;
-}
-
-const BATCH_FILES = 256;
+/** Names per `openssl dgst` run: enough that its start-up is noise, few enough that hashing keeps pace with a copy. */
+const NAMES_PER_RUN = 128;
 
 /**
- * sha256 of many files of one tree through `openssl dgst -sha256` processes (several times faster
- * than hashing in this process: no per-file promises, buffers or GC). A file is queued with the
- * identity an lstat gave; its hash is kept only if a second lstat after the batch gives the same.
- * A batch goes out as soon as a process is free, so the queue never waits on a full batch.
- * Names openssl's output cannot carry (newline, backslash), and everything when openssl is missing,
- * are hashed in this process.
+ * One long-lived `xargs -0 -n N openssl dgst -sha256 -r` in the tree's root: names go in on its
+ * stdin as they come, hashes come back on its stdout. Node spawns one process per lane, not one
+ * per batch (a fork of this process costs milliseconds of the main thread; a batch per few files
+ * was thousands of them). A name it gives no hash for (gone, unreadable, openssl missing) resolves
+ * undefined.
+ */
+class OpensslLane {
+  private readonly waiting = new Map<string, ((sha256: string | undefined) => void)[]>();
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly exited: Promise<void>;
+  private partial = "";
+  private dead = false;
+
+  constructor(rootDir: string) {
+    this.child = spawn("xargs", ["-0", "-r", "-n", String(NAMES_PER_RUN), "openssl", "dgst", "-sha256", "-r"], { cwd: rootDir, stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout.setEncoding("utf8");
+    this.child.stdout.on("data", (chunk: string) => this.read(chunk));
+    this.child.stderr.resume();
+    this.child.stdin.on("error", () => undefined);
+    this.exited = new Promise((resolve) => {
+      const end = (): void => {
+        if (this.dead) return;
+        this.dead = true;
+        for (const resolvers of this.waiting.values()) for (const give of resolvers) give(undefined);
+        this.waiting.clear();
+        resolve();
+      };
+      this.child.on("error", end);
+      this.child.on("close", end);
+    });
+  }
+
+  hash(relative: string): Promise<string | undefined> {
+    if (this.dead) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const resolvers = this.waiting.get(relative);
+      if (resolvers) resolvers.push(resolve);
+      else this.waiting.set(relative, [resolve]);
+      this.child.stdin.write(`./${relative}\0`);
+    });
+  }
+
+  /** No more names: resolves when every name given has its answer. */
+  async close(): Promise<void> {
+    if (!this.dead) this.child.stdin.end();
+    await this.exited;
+  }
+
+  private read(chunk: string): void {
+    const lines = (this.partial + chunk).split("\n");
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const match = /^([0-9a-f]{64}) \*\.\/(.*)$/.exec(line);
+      if (!match?.[1] || match[2] === undefined) continue;
+      const resolvers = this.waiting.get(match[2]);
+      const give = resolvers?.shift();
+      if (resolvers?.length === 0) this.waiting.delete(match[2]);
+      give?.(match[1]);
+    }
+  }
+}
+
+/**
+ * sha256 of many files of one tree through `openssl dgst -sha256` (SHA instructions; several times
+ * faster than hashing in this process: no per-file promises, buffers or GC), in `concurrency` lanes.
+ * A file is given with the identity an lstat gave; its hash is kept only if an lstat after it was
+ * read gives the same. Names openssl's output cannot carry (newline, backslash), files it gave no
+ * hash for, and everything after close() are hashed in this process.
  */
 export class HashPool {
-  private pending: Pending[] = [];
-  private running = 0;
-  private openssl = true;
-  private readonly idle: (() => void)[] = [];
+  private lanes: OpensslLane[] | undefined;
+  private next = 0;
+  private closed = false;
 
   constructor(private readonly rootDir: string, private readonly concurrency = 2) {}
 
-  hash(relative: string, identity: FileIdentity): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      this.pending.push({ relative, identity, resolve });
-      this.dispatch();
-    });
-  }
-
-  /** Resolves once nothing is queued or running. */
-  async drained(): Promise<void> {
-    while (this.running > 0 || this.pending.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
-  }
-
-  private dispatch(): void {
-    while (this.running < this.concurrency && this.pending.length > 0) {
-      const batch = this.pending.splice(0, BATCH_FILES);
-      this.running++;
-      this.runBatch(batch).finally(() => {
-        this.running--;
-        this.dispatch();
-        if (this.running === 0 && this.pending.length === 0) for (const wake of this.idle.splice(0)) wake();
-      }).catch(() => undefined);
-    }
-  }
-
-  private async runBatch(batch: readonly Pending[]): Promise<void> {
-    const plain = batch.filter((p) => !/[\n\\]/.test(p.relative));
-    const sums = this.openssl && plain.length > 0 ? await this.opensslSums(plain.map((p) => p.relative)) : new Map<string, string>();
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    for (const item of batch) {
-      const absolute = path.join(this.rootDir, item.relative);
-      const sum = sums.get(item.relative);
+  async hash(relative: string, identity: FileIdentity): Promise<string | undefined> {
+    const absolute = path.join(this.rootDir, relative);
+    if (!this.closed && !/[\n\\]/.test(relative)) {
+      const lanes = (this.lanes ??= Array.from({ length: Math.max(1, this.concurrency) }, () => new OpensslLane(this.rootDir)));
+      const lane = lanes[this.next++ % lanes.length];
+      const sum = await lane?.hash(relative);
       if (sum !== undefined) {
         const after = lstatOrUndefined(absolute);
-        item.resolve(after && sameIdentity(item.identity, after) ? sum : undefined);
-        continue;
+        return after && sameIdentity(identity, after) ? sum : undefined;
       }
-      const now = await hashFile(absolute, buffer).catch(() => undefined);
-      item.resolve(now && sameIdentity(item.identity, now) ? now.sha256 : undefined);
     }
+    const now = await hashFile(absolute).catch(() => undefined);
+    return now && sameIdentity(identity, now) ? now.sha256 : undefined;
   }
 
-  private opensslSums(relatives: readonly string[]): Promise<Map<string, string>> {
-    return new Promise((resolve) => {
-      const sums = new Map<string, string>();
-      const child = spawn("openssl", ["dgst", "-sha256", "-r", ...relatives.map((r) => `./${r}`)], { cwd: this.rootDir, stdio: ["ignore", "pipe", "ignore"] });
-      let text = "";
-      child.stdout.setEncoding("utf8");
-      child.stdout.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      child.on("error", () => {
-        this.openssl = false;
-        resolve(sums);
-      });
-      child.on("close", () => {
-        for (const line of text.split("\n")) {
-          const match = /^([0-9a-f]{64}) \*\.\/(.*)$/.exec(line);
-          if (match?.[1] && match[2] !== undefined) sums.set(match[2], match[1]);
-        }
-        resolve(sums);
-      });
-    });
+  /** No more files: resolves once every file given has its answer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all((this.lanes ?? []).map((lane) => lane.close()));
   }
 }
 
@@ -179,6 +192,7 @@ export class TreeHasher {
 
   /** Wait for every file named so far; the hashes taken, by path. */
   async finish(): Promise<ReadonlyMap<string, HashedFile>> {
+    await this.pool.close();
     while (this.waiting.length > 0) await Promise.all(this.waiting.splice(0));
     return this.results;
   }

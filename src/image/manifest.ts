@@ -110,7 +110,8 @@ export async function buildManifest(rootDir: string, sources: ManifestSources = 
     if (type === "d") for (const name of readdirSync(absolute)) visit(relative === "" ? name : `${relative}/${name}`);
   };
   visit("");
-  const sums = await Promise.all(files.map((file) => file.hash));
+  // The pool's processes take names until told there are no more; then they finish the last batch.
+  const [sums] = await Promise.all([Promise.all(files.map((file) => file.hash)), pool.close()]);
   files.forEach((file, i) => entries.push({ ...file.entry, sha256: sums[i] ?? "" }));
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { entries, sizeBytes, fileCount: entries.length, newBytes };

@@ -54,6 +54,7 @@ export const runtimeNeeds: readonly RuntimeNeed[] = [
   { tool: "bash", package: "bash", need: "essential", why: "agent scripts" },
   { tool: "dash", package: "dash", need: "essential", why: initrd },
   { tool: "tar", package: "tar", need: "essential", why: "archive transport" },
+  { tool: "xargs", package: "findutils", need: "essential", why: "imgcapture and the manifest: file names streamed to openssl dgst" },
   { tool: "gzip", package: "gzip", need: "essential", why: initrd },
   { tool: "wipefs", package: "util-linux", need: "essential", why: initrd },
   { tool: "blkid", package: "util-linux", need: "essential", why: initrd },

@@ -3,10 +3,12 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commands } from "../../src/cli/main.js";
+import { loadCommands } from "../../src/cli/catalog.js";
 import { commandDoc, commandPage } from "../../src/docs/command-doc.js";
 import { renderHelpText } from "../../src/docs/help-text.js";
 import { projectRoot, runCli } from "../helpers/cli.js";
+
+const commands = await loadCommands();
 
 let dir: string;
 let home: string;

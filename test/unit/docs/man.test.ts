@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Command } from "../../../src/cli/command.js";
-import { commands } from "../../../src/cli/main.js";
+import { loadCommands } from "../../../src/cli/catalog.js";
 import { commandDoc, commandPage, synopsisOf, valueNameOf } from "../../../src/docs/command-doc.js";
 import { renderHelpText } from "../../../src/docs/help-text.js";
 import { manDate, manPages } from "../../../src/docs/man-pages.js";
 import { renderManPage, roffText } from "../../../src/docs/man.js";
+
+const commands = await loadCommands();
 
 const meta = { version: "1.2.3", date: "2026-01-31" };
 

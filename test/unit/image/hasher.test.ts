@@ -25,8 +25,26 @@ describe("hashing a captured tree beside the copy", () => {
     for (const name of names) await writeFile(path.join(root, name), `content of ${name}`);
     const pool = new HashPool(root);
     const { lstatSync } = await import("node:fs");
-    const sums = await Promise.all(names.map((name) => pool.hash(name, lstatSync(path.join(root, name)))));
+    const [sums] = await Promise.all([Promise.all(names.map((name) => pool.hash(name, lstatSync(path.join(root, name))))), pool.close()]);
     expect(sums).toEqual(names.map((name) => sha(`content of ${name}`)));
+  });
+
+  it("HashPool hashes in this process when xargs or openssl cannot run, and after close()", async () => {
+    const names = ["one", "two", "three"];
+    for (const name of names) await writeFile(path.join(root, name), `body ${name}`);
+    const { lstatSync } = await import("node:fs");
+    const savedPath = process.env["PATH"];
+    process.env["PATH"] = root;
+    try {
+      const pool = new HashPool(root, 1);
+      const [sums] = await Promise.all([Promise.all(names.map((name) => pool.hash(name, lstatSync(path.join(root, name))))), pool.close()]);
+      expect(sums).toEqual(names.map((name) => sha(`body ${name}`)));
+    } finally {
+      process.env["PATH"] = savedPath;
+    }
+    const pool = new HashPool(root, 1);
+    await pool.close();
+    expect(await pool.hash("one", lstatSync(path.join(root, "one")))).toBe(sha("body one"));
   });
 
   it("a hash taken while the copy ran is not reused for a file changed after it (same size, new mtime), nor for a file replaced", async () => {
