@@ -9,8 +9,6 @@ export interface PostscriptRunInput {
   /** The ESP of the image's layout, used when the node has none mounted. */
   readonly layoutEsp: string;
   readonly scripts: readonly { readonly name: string; readonly content: string }[];
-  /** A heredoc delimiter that appears in no script. */
-  readonly delimiter: string;
 }
 
 export const REMOTE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -20,6 +18,8 @@ const probed = ["FIRMWARE", "ROOT_DEVICE", "ROOT_UUID", "ESP", "BOOT_DISK", "INS
 /**
  * One POSIX sh program that probes the node and runs the postscripts in order, each with only the
  * documented environment, stopping at the first failure: one SSH channel per node, not two per script.
+ * A node pays CPU for every process it starts, so the program itself starts only mkdir, one chmod
+ * and the cleanup's rm: the probe runs in this shell, the scripts are written by the printf builtin.
  */
 export function renderPostscriptRun(input: PostscriptRunInput): string {
   const body = input.probeScript.replace(/^#!.*\n/, "");
@@ -27,34 +27,35 @@ export function renderPostscriptRun(input: PostscriptRunInput): string {
     .map(shellQuote)
     .join(" ");
   const fromProbe = probed.map((k) => `${k}="$${k}"`).join(" ");
+  const files = input.scripts.map((_, index) => `"$dir/${index}"`);
   const lines = [
     "set -u",
     "umask 077",
+    "dir=/tmp/sysclone-postscripts.$$",
+    'if [ -e "$dir" ] || [ -L "$dir" ]; then rm -rf "$dir"; fi',
+    'mkdir "$dir" || exit 125',
+    "trap 'rm -rf \"$dir\"' EXIT",
     "sc_probe() {",
     body.trimEnd(),
     "}",
+    'sc_probe >"$dir/probe"',
     'FIRMWARE=bios ROOT_DEVICE="" ROOT_UUID="" ESP="" BOOT_DISK="" macs=" "',
     "while IFS='=' read -r key value; do",
     "\tcase $key in",
     '\tFIRMWARE | ROOT_DEVICE | ROOT_UUID | ESP | BOOT_DISK) eval "$key=\\$value" ;;',
     '\tMAC) macs="$macs$value " ;;',
     "\tesac",
-    `done <<${input.delimiter}`,
-    "$(sc_probe)",
-    input.delimiter,
+    'done <"$dir/probe"',
     `[ -n "$ESP" ] || ESP=${shellQuote(input.layoutEsp)}`,
     `INSTALLNIC_MAC=${shellQuote(input.definedMacs[0] ?? "")}`,
     `for mac in ${input.definedMacs.map(shellQuote).join(" ")}; do`,
     '\tcase $macs in *" $mac "*) INSTALLNIC_MAC=$mac; break ;; esac',
     "done",
-    "dir=/tmp/sysclone-postscripts.$$",
-    'rm -rf "$dir" && mkdir "$dir" || exit 125',
-    "trap 'rm -rf \"$dir\"' EXIT",
   ];
   for (const [index, script] of input.scripts.entries()) {
-    const file = `"$dir/${index}"`;
-    lines.push(`cat > ${file} <<'${input.delimiter}'`, script.content.endsWith("\n") ? script.content.slice(0, -1) : script.content, input.delimiter, `chmod 700 ${file}`);
+    lines.push(`printf '%s\\n' ${shellQuote(script.content.endsWith("\n") ? script.content.slice(0, -1) : script.content)} >"$dir/${index}"`);
   }
+  if (files.length > 0) lines.push(`chmod 700 ${files.join(" ")}`);
   for (const [index, script] of input.scripts.entries()) {
     lines.push(
       `echo ${shellQuote(`${MARK} ${script.name} begin`)}`,
@@ -93,12 +94,4 @@ export function parsePostscriptRun(names: readonly string[], output: string): Po
     const found = results.get(name);
     return { name, exitCode: found?.exitCode, output: (found?.lines ?? []).join("\n").trim() };
   });
-}
-
-/** A delimiter no script contains. */
-export function chooseDelimiter(scripts: readonly { readonly content: string }[], random: () => string): string {
-  for (;;) {
-    const delimiter = `SYSCLONE_${random()}`;
-    if (!scripts.some((s) => s.content.split("\n").includes(delimiter))) return delimiter;
-  }
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -24,7 +23,7 @@ import { destinationDirectory, parseSynclist, type SyncEntry } from "./synclist.
 import { uuidMapBetween } from "./uuid-map.js";
 import { landedOverrideFiles, stageTemplates } from "./templates.js";
 import { TEMPLATE_SUFFIX } from "../template/render.js";
-import { chooseDelimiter, parsePostscriptRun, renderPostscriptRun } from "./postscript-run.js";
+import { parsePostscriptRun, renderPostscriptRun } from "./postscript-run.js";
 
 export interface UpdateDeps {
   readonly store: Store;
@@ -370,7 +369,6 @@ async function runPostscripts(connection: Connection, target: NodeTarget, attrib
     definedMacs: (attributes["mac"] ?? "").split(",").filter((m) => m !== ""),
     layoutEsp: espMountPoint(target.layout.filesystems) ?? "",
     scripts,
-    delimiter: chooseDelimiter(scripts, () => randomBytes(9).toString("hex")),
   });
   const result = await connection.session.exec("sh -s", { stdin: program });
   const output = `${result.stdout.toString("utf8")}${result.stderr}`;

@@ -8,7 +8,7 @@ import { chooseSteps, parsePostscriptNames } from "../../../src/update/steps.js"
 import { destinationDirectory, parseSynclist } from "../../../src/update/synclist.js";
 import { uuidMapBetween } from "../../../src/update/uuid-map.js";
 import type { Layout } from "../../../src/layout/model.js";
-import { REMOTE_PATH, chooseDelimiter, parsePostscriptRun, renderPostscriptRun } from "../../../src/update/postscript-run.js";
+import { REMOTE_PATH, parsePostscriptRun, renderPostscriptRun } from "../../../src/update/postscript-run.js";
 
 function codeOf(work: () => unknown): string | undefined {
   try {
@@ -159,10 +159,10 @@ describe("postscript run on a live node", () => {
       definedMacs: ["52:54:00:00:00:01"],
       layoutEsp: "/boot/efi",
       scripts,
-      delimiter: "SYSCLONE_x",
     });
     expect(program).toContain("sc_probe() {\necho FIRMWARE=uefi\ntrue\n}");
-    expect(program).toContain("cat > \"$dir/0\" <<'SYSCLONE_x'\n#!/bin/sh\necho one\nSYSCLONE_x\n");
+    expect(program).toContain("printf '%s\\n' '#!/bin/sh\necho one' >\"$dir/0\"\n");
+    expect(program).toContain('chmod 700 "$dir/0" "$dir/1"\n');
     expect(program).toContain(`env -i PATH=${REMOTE_PATH} NODE=n01 'UUID_MAP=a=b c=d' FIRMWARE="$FIRMWARE"`);
     expect(program).not.toContain("ignored");
     expect(program.indexOf("@@sysclone-postscript one begin")).toBeLessThan(program.indexOf("@@sysclone-postscript two begin"));
@@ -175,7 +175,5 @@ describe("postscript run on a live node", () => {
       { name: "two", exitCode: 3, output: "bad" },
       { name: "three", exitCode: undefined, output: "" },
     ]);
-    let n = 0;
-    expect(chooseDelimiter([{ content: "x\nSYSCLONE_0\n" }], () => String(n++))).toBe("SYSCLONE_1");
   });
 });
