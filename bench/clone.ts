@@ -37,14 +37,14 @@ export async function benchClone(): Promise<void> {
     const info = JSON.parse(await readFile(path.join(paths.images, "benchimg", "v1", "image.json"), "utf8")) as { sizeBytes: number; fileCount: number };
     store = Store.open(paths.database);
     const running = await startServer({
-      home: paths, store, repository: new ImageRepository(paths.images), host: net.serverAddress, port: 18280, url: `http://${net.serverAddress}:18280`,
-      rsyncPort: 18290, maxConnections: 16, signal: controller.signal, log: () => undefined,
+      home: paths, store, repository: new ImageRepository(paths.images), host: net.serverAddress, port: 20600, url: `http://${net.serverAddress}:20600`,
+      rsyncPort: 20610, maxConnections: 16, signal: controller.signal, log: () => undefined,
     });
     server = running;
     // The raw side: a plain rsync daemon over the same tree, no auth, same network.
     const rawConf = path.join(home, "raw-rsyncd.conf");
     await writeFile(rawConf, `use chroot = yes\nnumeric ids = yes\nuid = root\ngid = root\n[raw]\n  path = ${imageRoot}\n  read only = yes\n`);
-    const rawDaemon = new SupervisedDaemon({ name: "raw rsyncd", command: "rsync", args: ["--daemon", "--no-detach", `--config=${rawConf}`, `--address=${net.serverAddress}`, "--port=18291"], signal: controller.signal, log: () => undefined });
+    const rawDaemon = new SupervisedDaemon({ name: "raw rsyncd", command: "rsync", args: ["--daemon", "--no-detach", `--config=${rawConf}`, `--address=${net.serverAddress}`, "--port=20611"], signal: controller.signal, log: () => undefined });
     await new Promise((r) => setTimeout(r, 500));
     const node = await net.addNode("bench01", { target: path.join(home, "targets", "clone") });
     cli(home, "mkdef", ["bench01", "osimage=benchimg"]);
@@ -63,7 +63,7 @@ export async function benchClone(): Promise<void> {
     const rawRsync = async (n: number): Promise<number> => {
       const dir = await fresh(`raw-rsync-${n}`);
       const start = process.hrtime.bigint();
-      await must("ip", ["netns", "exec", node.namespace, "rsync", "-aHAXS", "--numeric-ids", `rsync://${net.serverAddress}:18291/raw/`, `${dir}/`]);
+      await must("ip", ["netns", "exec", node.namespace, "rsync", "-aHAXS", "--numeric-ids", `rsync://${net.serverAddress}:20611/raw/`, `${dir}/`]);
       return seconds(start);
     };
     const rawTar = async (n: number): Promise<number> => {
