@@ -74,6 +74,8 @@ class OpensslLane {
   private readonly exited: Promise<void>;
   private partial = "";
   private dead = false;
+  /** Names not yet written: one write per event-loop turn, not one per name (a pipe write is a syscall). */
+  private unwritten = "";
 
   constructor(rootDir: string) {
     this.child = spawn("xargs", ["-0", "-r", "-n", String(NAMES_PER_RUN), "openssl", "dgst", "-sha256", "-r"], { cwd: rootDir, stdio: ["pipe", "pipe", "pipe"] });
@@ -100,12 +102,19 @@ class OpensslLane {
       const resolvers = this.waiting.get(relative);
       if (resolvers) resolvers.push(resolve);
       else this.waiting.set(relative, [resolve]);
-      this.child.stdin.write(`./${relative}\0`);
+      if (this.unwritten === "") setImmediate(() => this.flush());
+      this.unwritten += `./${relative}\0`;
     });
+  }
+
+  private flush(): void {
+    if (this.unwritten !== "" && !this.dead) this.child.stdin.write(this.unwritten);
+    this.unwritten = "";
   }
 
   /** No more names: resolves when every name given has its answer. */
   async close(): Promise<void> {
+    this.flush();
     if (!this.dead) this.child.stdin.end();
     await this.exited;
   }
