@@ -3,7 +3,7 @@ import path from "node:path";
 import type { FastifyPluginAsyncJsonSchemaToTs } from "@fastify/type-provider-json-schema-to-ts";
 import { RateLimiter } from "../../src/boot/rate-limit.js";
 import { NetbootFiles } from "../../src/boot/netboot-files.js";
-import { answerBoot, DEFAULT_BOOT_RATE, newBootState, type BootTemplate } from "../../src/boot/service.js";
+import { answerBoot, answerWithoutWrites, DEFAULT_BOOT_RATE, newBootState, type BootAnswer, type BootTemplate } from "../../src/boot/service.js";
 import { renderTemplate } from "../../src/boot/template.js";
 import { checkoutRoot } from "../../src/config/paths.js";
 import { SyscloneError } from "../../src/errors/errors.js";
@@ -44,6 +44,21 @@ const imageParams = {
 export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: InstallDeps } }> = async (app, { deps }) => {
   const templates = await loadBootTemplates();
   const render = (name: string, data: Record<string, string>): string => renderTemplate(templates[name] ?? "", data);
+  // Every answer but an install's (a new token each time) repeats: a node that boots its disk is told the same every
+  // time, so the script is rendered once per distinct answer (a bounded table, emptied when full).
+  const rendered = new Map<string, string>();
+  const renderAnswer = (answer: BootAnswer): string => {
+    if (answer.template === "install") return render(answer.template, answer.data);
+    let key = answer.template;
+    for (const name in answer.data) key += `\0${name}=${answer.data[name] ?? ""}`;
+    let script = rendered.get(key);
+    if (script === undefined) {
+      script = render(answer.template, answer.data);
+      if (rendered.size >= 10_000) rendered.clear();
+      rendered.set(key, script);
+    }
+    return script;
+  };
 
   // The public half of the signing key, for comparing with what an initrd carries and for virtual nodes; a clone initrd
   // never fetches it (it carries the key from initrd build), so serving it to anyone gives nothing away.
@@ -76,9 +91,9 @@ export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Ins
       ...(query.uuid !== undefined ? { uuid: query.uuid } : {}),
       ...(query.serial !== undefined ? { serial: query.serial } : {}),
     };
-    const from = clientAddress(request.ip);
-    const answer = await state.commits.run(() => answerBoot(deps, state, report, from));
-    return reply.type("text/plain").header("cache-control", "no-store").send(render(answer.template, answer.data));
+    // Most answers write nothing and leave at once; the others wait for their writes' group commit.
+    const answer = state.machines.within(() => answerWithoutWrites(deps, state, report)) ?? (await state.commits.run(() => answerBoot(deps, state, report, clientAddress(request.ip))));
+    return reply.type("text/plain").header("cache-control", "no-store").send(renderAnswer(answer));
   });
 
   // A shell boot (nodeset NODE shell) or a discovered machine reports its hardware: sysclone inventory shows it.

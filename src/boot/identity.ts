@@ -26,10 +26,23 @@ export type Identification =
 const JUNK_UUIDS = new Set(["00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "03000200-0400-0500-0006-000700080009"]);
 const JUNK_SERIAL = /^(|0+|none|not specified|to be filled by o\.e\.m\.|default string|system serial number|chassis serial number|n\/a|123456789)$/i;
 
+const HEX = "0123456789abcdef";
+
+/** The 12 hex digits of a MAC in any notation, as aa:bb:cc:dd:ee:ff; undefined unless exactly 12 and not all zero. A loop, not regexes: /boot calls it several times a request. */
 export function normaliseMac(text: string): string | undefined {
-  const hex = text.toLowerCase().replace(/[^0-9a-f]/g, "");
-  if (hex.length !== 12 || /^0+$/.test(hex)) return undefined;
-  return hex.match(/../g)?.join(":");
+  let out = "";
+  let digits = 0;
+  let nonZero = false;
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code >= 65 && code <= 70) code += 32;
+    const value = code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1;
+    if (value < 0) continue;
+    if (++digits > 12) return undefined;
+    if (value !== 0) nonZero = true;
+    out += (digits > 1 && digits % 2 === 1 ? ":" : "") + HEX[value];
+  }
+  return digits === 12 && nonZero ? out : undefined;
 }
 
 export function usableUuid(text: string | undefined): string | undefined {

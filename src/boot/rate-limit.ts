@@ -30,6 +30,13 @@ export class RateLimiter {
     return allowed;
   }
 
+  /** Whether take(key) would succeed now; takes nothing. */
+  wouldTake(key: string): boolean {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return this.burst >= 1;
+    return Math.min(this.burst, bucket.tokens + ((this.now() - bucket.at) / 1000) * this.perSecond) >= 1;
+  }
+
   /** Seconds until `key` may ask again (at least 1). */
   retryAfter(key: string): number {
     const bucket = this.buckets.get(key);
@@ -52,5 +59,10 @@ export class Throttle {
 
   allow(key: string): boolean {
     return this.limiter.take(key);
+  }
+
+  /** Whether allow(key) would say yes now, without counting this as the one. */
+  wouldAllow(key: string): boolean {
+    return this.limiter.wouldTake(key);
   }
 }

@@ -44,7 +44,7 @@ export interface BootState {
 
 export function newBootState(store: Store): BootState {
   const machines = new MachineIndex(store);
-  return { machines, events: new Throttle(60_000), commits: new GroupCommit((work) => store.transaction(work), () => machines.invalidate()) };
+  return { machines, events: new Throttle(60_000), commits: new GroupCommit((work) => store.transaction(() => machines.within(work)), () => machines.invalidate()) };
 }
 
 export const DEFAULT_MAX_DISCOVERED = 1000;
@@ -68,6 +68,44 @@ function bootableOsimage(deps: BootDeps, node: Attributes, name: string, wait: s
   return osimage;
 }
 
+/** Why a node that is not to be installed or shelled boots its disk, as its answer and event say. */
+function localReason(node: Attributes): string {
+  return node["state"] === "installed" || node["state"] === "booted" ? node["state"] : `destiny ${node["destiny"] || "none"}`;
+}
+
+/**
+ * The answer when giving it writes nothing (most requests of a PXE storm: a node that boots its disk and was
+ * recorded within the minute, an unknown machine already recorded as it is), else undefined and the caller
+ * goes through answerBoot in a write transaction. The same decisions as answerBoot, made from the machine
+ * index alone: no transaction, no wait for a commit.
+ */
+export function answerWithoutWrites(deps: BootDeps, state: BootState, report: BootReport): BootAnswer | undefined {
+  const { serverUrl } = deps;
+  const retry = String(deps.retrySeconds ?? DEFAULT_RETRY_SECONDS);
+  const identity = identify(state.machines.candidates(report), report);
+  if (identity.kind === "unknown") {
+    const name = discoveredName(report);
+    const existing = name === undefined ? undefined : state.machines.node(name);
+    if (name === undefined || existing === undefined) return undefined;
+    const mac = report.macs.map(normaliseMac).find((m) => m !== undefined) ?? "";
+    const record: Attributes = { mac, uuid: usableUuid(report.uuid) ?? "", serial: usableSerial(report.serial) ?? "", state: "discovered" };
+    if (Object.entries(record).some(([key, value]) => existing[key] !== value)) return undefined;
+    return { template: "discovered", data: { server: serverUrl, node: name, mac, wait: retry } };
+  }
+  if (identity.kind !== "node" || identity.stale.length > 0) return undefined;
+  const { name } = identity;
+  const node = state.machines.node(name);
+  if (node === undefined) return undefined;
+  if (node["state"] === "discovered" && node["destiny"] !== "shell") {
+    return { template: "discovered", data: { server: serverUrl, node: name, mac: (node["mac"] ?? "").split(",")[0] ?? "", wait: retry } };
+  }
+  const uuid = usableUuid(report.uuid);
+  const serial = usableSerial(report.serial);
+  if ((!node["uuid"] && uuid) || (!node["serial"] && serial) || (!node["mac"] && report.macs.some((m) => normaliseMac(m) !== undefined))) return undefined;
+  if (node["destiny"] === "shell" || isInstallDestiny(node["destiny"]) || state.events.wouldAllow(`local:${name}`)) return undefined;
+  return { template: "local", data: { server: serverUrl, node: name, reason: localReason(node) } };
+}
+
 /** What a PXE-booting machine is told: follows the node's destiny, so PXE-first never reinstalls a finished node. */
 export function answerBoot(deps: BootDeps, state: BootState, report: BootReport, from: string): BootAnswer {
   const { store, serverUrl } = deps;
@@ -75,16 +113,16 @@ export function answerBoot(deps: BootDeps, state: BootState, report: BootReport,
   const identity = identify(state.machines.candidates(report), report);
   const uuid = usableUuid(report.uuid);
   const serial = usableSerial(report.serial);
-  const machineMacs = report.macs.map((mac) => normaliseMac(mac) ?? mac).join(" ");
+  const machineMacs = (): string => report.macs.map((mac) => normaliseMac(mac) ?? mac).join(" ");
   const firstMac = report.macs.map(normaliseMac).find((m) => m !== undefined);
   if (identity.kind === "conflict") {
-    if (state.events.allow(`conflict:${identity.names.join(",")}`)) store.addEvent({ kind: "identity-conflict", message: `a machine (${machineMacs}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
+    if (state.events.allow(`conflict:${identity.names.join(",")}`)) store.addEvent({ kind: "identity-conflict", message: `a machine (${machineMacs()}) matches ${identity.names.join(", ")}; not installing`, data: { ...report } });
     return { template: "conflict", data: { server: serverUrl, problem: `this machine matches more than one node (${identity.names.join(", ")})`, fix: "fix the mac, uuid or serial of these nodes", wait: retry } };
   }
   if (identity.kind === "duplicate") {
     // Another box claims the node by UUID or serial: it is refused. The node itself is left as it is (an unauthenticated
     // request cannot cancel or revoke its install); a person decides which box it is.
-    const problem = `a machine (${machineMacs}) claims ${identity.name} by its ${identity.via}, but ${identity.name} has MAC ${identity.nodeMacs.join(",")}: two machines share one identity`;
+    const problem = `a machine (${machineMacs()}) claims ${identity.name} by its ${identity.via}, but ${identity.name} has MAC ${identity.nodeMacs.join(",")}: two machines share one identity`;
     if (state.events.allow(`duplicate:${identity.name}`)) {
       store.updateObject("node", identity.name, { lasterror: problem });
       store.addEvent({ kind: "identity-conflict", node: identity.name, message: `${problem}; not installing it (if it is ${identity.name}: chdef ${identity.name} mac=${firstMac ?? ""})`, data: { ...report, from } });
@@ -123,8 +161,9 @@ export function answerBoot(deps: BootDeps, state: BootState, report: BootReport,
     return { template: "shell", data: { server: serverUrl, node: name, osimage } };
   }
   if (!isInstallDestiny(node["destiny"])) {
-    const reason = node["state"] === "installed" || node["state"] === "booted" ? node["state"] : `destiny ${node["destiny"] || "none"}`;
-    store.addEvent({ kind: "boot", node: name, message: `PXE boot: local disk (${reason})` });
+    const reason = localReason(node);
+    // A machine in a PXE loop (or a fleet booting again and again) must not write a row per request: one event per node and minute.
+    if (state.events.allow(`local:${name}`)) store.addEvent({ kind: "boot", node: name, message: `PXE boot: local disk (${reason})` });
     return { template: "local", data: { server: serverUrl, node: name, reason } };
   }
   const refusal = tokenRefusal(node, store.installs.latest(name), from);
@@ -134,7 +173,7 @@ export function answerBoot(deps: BootDeps, state: BootState, report: BootReport,
   }
   const osimage = bootableOsimage(deps, node, name, retry);
   if (typeof osimage !== "string") return osimage;
-  const token = issueInstallToken(store, name, from);
+  const token = issueInstallToken(store, name, from, node["destiny"] ?? "");
   store.addEvent({ kind: "boot", node: name, osimage, message: `PXE boot: installing ${osimage}` });
   deps.onInstallsChanged?.().catch(() => undefined);
   return { template: "install", data: { server: serverUrl, node: name, osimage, token, onfail: "shell" } };

@@ -20,8 +20,9 @@ export function rsyncSecret(serverKey: Buffer, tokenDigest: string): string {
  * A fresh per-boot token for a node to install; earlier tokens of the node stop working. `address` binds it to the
  * machine that asked (/boot); a token issued by hand (sysclone bootargs) is bound to the address it is first used from.
  */
-export function issueInstallToken(store: Store, node: string, address = ""): string {
-  const chain = store.requireObject("node", node)["destiny"];
+export function issueInstallToken(store: Store, node: string, address = "", destiny?: string): string {
+  // /boot knows the node's destiny from its machine index: no row read per token.
+  const chain = destiny ?? store.requireObject("node", node)["destiny"];
   const token = newToken();
   store.transaction(() => {
     store.installs.issue(node, tokenSha256(token), address);

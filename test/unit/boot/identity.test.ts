@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -36,6 +37,17 @@ describe("identify a booting machine", () => {
     expect(normaliseMac("00:00:00:00:00:00")).toBeUndefined();
     expect(normaliseMac("52:54")).toBeUndefined();
     expect(discoveredName({ macs: ["garbage", "52:54:00:ab:cd:ef"] })).toBe("discovered-525400abcdef");
+  });
+
+  it("normalises any text as the regular expressions it replaced did (lowercase, keep hex digits, exactly 12, not all zero)", () => {
+    const reference = (text: string): string | undefined => {
+      const hex = text.toLowerCase().replace(/[^0-9a-f]/g, "");
+      if (hex.length !== 12 || /^0+$/.test(hex)) return undefined;
+      return hex.match(/../g)?.join(":");
+    };
+    const macLike = fc.array(fc.constantFrom(..."0123456789abcdefABCDEF:-. gGzZ\u00e9\u212a"), { maxLength: 20 }).map((chars) => chars.join(""));
+    fc.assert(fc.property(fc.oneof(fc.string(), macLike), (text) => normaliseMac(text) === reference(text)), { numRuns: 5000 });
+    for (const text of ["52-54-00-AB-CD-EF", "5254.00ab.cdef", "525400abcdef0", "0:0:0:0:0:0:0:0:0:0:0:1", ""]) expect(normaliseMac(text)).toBe(reference(text));
   });
 });
 

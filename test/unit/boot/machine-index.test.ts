@@ -82,4 +82,27 @@ describe("MachineIndex: /boot's view of the nodes", () => {
     store.write("n1", { mac: "52:54:00:00:00:01" });
     expect(names(index, "52:54:00:00:00:01")).toEqual([]);
   });
+  it("within a write transaction looks at the database's version once, and still follows its own writes", () => {
+    const store = memoryStore();
+    let looks = 0;
+    const source: MachineSource = {
+      dataVersion: () => (looks++, store.dataVersion()),
+      listObjects: (type) => store.listObjects(type),
+      getObject: (type, name) => store.getObject(type, name),
+      watchNodes: (listener) => store.watchNodes(listener),
+    };
+    store.write("n1", { mac: "52:54:00:00:00:01", destiny: "boot" });
+    const index = new MachineIndex(source);
+    const seen = index.within(() => {
+      for (let i = 0; i < 10; i++) index.candidates({ macs: ["52:54:00:00:00:01"] });
+      store.write("n1", { mac: "52:54:00:00:00:01", destiny: "install" });
+      return index.node("n1")?.["destiny"];
+    });
+    expect(seen).toBe("install");
+    expect(looks).toBe(1);
+    // Outside, every read looks again: another process may have committed.
+    store.commitElsewhere("n2", { mac: "52:54:00:00:00:02" });
+    expect(names(index, "52:54:00:00:00:02")).toEqual(["n2"]);
+    expect(looks).toBe(2);
+  });
 });

@@ -41,6 +41,15 @@ describe("per-address rate limits", () => {
     c.advance(1_000);
     expect(throttle.allow("n1")).toBe(true);
   });
+
+  it("a throttle says whether it would let one through without counting it", () => {
+    const c = clock();
+    const throttle = new Throttle(60_000, 100, c.now);
+    expect([throttle.wouldAllow("n1"), throttle.wouldAllow("n1"), throttle.allow("n1")]).toEqual([true, true, true]);
+    expect([throttle.wouldAllow("n1"), throttle.allow("n1")]).toEqual([false, false]);
+    c.advance(60_000);
+    expect([throttle.wouldAllow("n1"), throttle.wouldAllow("n1"), throttle.allow("n1"), throttle.wouldAllow("n1")]).toEqual([true, true, true, false]);
+  });
 });
 
 const live = (address: string, state: InstallRecord["state"] = "issued"): InstallRecord => ({
