@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -87,5 +87,22 @@ describe("sc_hash_stream", () => {
     expect(result.exitCode, result.stderrTail).toBe(0);
     const sums = (await readFile(path.join(work, "out", "b0.sum"), "utf8")).split("\n").filter((l) => l !== "").sort();
     expect(sums).toEqual([`${sha("hello\n")} *./etc/motd`, `${sha("hello\n")} *./etc/motd`, `${sha("root:x:0:0\n")} *./etc/passwd`, `${sha("spaces\n")} *./name with space`].sort());
+  });
+
+  it.each(shells)("under %s ends a batch at 48 MiB of the manifest's sizes (one openssl per batch), and hashes every file once", async (...shell) => {
+    const files = Array.from({ length: 7 }, (_, i) => `f${i}`);
+    for (const f of files) await writeFile(path.join(root, f), `content ${f}\n`);
+    // The list claims 20 MiB each: two files make a batch, the third ends it at 60 MiB ≥ 48 MiB.
+    const list = files.map((f) => ["f", "644", "0", "0", String(20 * 1024 * 1024), sha(`content ${f}\n`), `./${f}`].join("\t")).join("\n");
+    await writeFile(path.join(work, "sizes.list"), `${list}\n`);
+    const script = `set -eu\n. ${agentPath("clone/lib.sh")}\nprintf '%s\\n' "$1" | sc_hash_stream "$0" "$SC_WORK/out" "$SC_WORK/sizes.list"`;
+    await mkdir(path.join(work, "out"));
+    const result = await run(shell[0], [...shell[1], "-c", script, root, files.join("\n")], { env: { PATH: process.env["PATH"] ?? "", SC_WORK: work }, timeoutMs: 20_000 });
+    expect(result.exitCode, result.stderrTail).toBe(0);
+    const batches = (await readdir(path.join(work, "out"))).filter((f) => /^b\d+$/.test(f)).sort();
+    expect(batches).toEqual(["b0", "b1", "b2"]);
+    const sums: string[] = [];
+    for (const b of batches) sums.push(...(await readFile(path.join(work, "out", `${b}.sum`), "utf8")).split("\n").filter((l) => l !== ""));
+    expect(sums.sort()).toEqual(files.map((f) => `${sha(`content ${f}\n`)} *./${f}`).sort());
   });
 });
