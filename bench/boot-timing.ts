@@ -1,6 +1,6 @@
 import { subscribe } from "node:diagnostics_channel";
 import type { IncomingMessage } from "node:http";
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
 /**
@@ -43,7 +43,9 @@ const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 process.on("SIGUSR2", () => {
   sample();
-  writeFileSync(file, JSON.stringify({ bootMs, peak, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6 }));
+  // Whole or not at all: the bench reads the file as soon as it appears, and a closed loop's timings run to megabytes.
+  writeFileSync(`${file}.part`, JSON.stringify({ bootMs, peak, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6 }));
+  renameSync(`${file}.part`, file);
   loop.reset();
   bootMs = [];
   peak = { ...zero };
