@@ -77,7 +77,7 @@ async function timedCommand(groups: NodeGroups | undefined, cap: Cap, home: stri
   const start = process.hrtime.bigint();
   const r = spawnSync("/usr/bin/time", ["-f", "CPU %U %S", ...pin, process.execPath, ...command], { env: { ...process.env, SYSCLONE_HOME: home }, encoding: "utf8" });
   const wall = seconds(start);
-  if (r.status !== 0) throw new Error(`${command.join(" ")}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${command.join(" ")}: ${r.stderr}\n${r.stdout.split("\n").filter((line) => /fail/i.test(line)).slice(0, 20).join("\n")}`);
   const m = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
   return { wall, cpu: Number(m?.[1] ?? 0) + Number(m?.[2] ?? 0), nodes: (await nodesCpu(groups)) - nodesBefore };
 }
@@ -112,6 +112,7 @@ export async function benchUpdatenode(): Promise<void> {
   const addresses: string[] = [];
   let groups: NodeGroups | undefined;
   let store: Store | undefined;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
     await golden.authorize(serverKey);
     cli(home, "mkdef", ["golden", `ip=${golden.address}`]);
@@ -119,18 +120,19 @@ export async function benchUpdatenode(): Promise<void> {
     cli(home, "chdef", ["-t", "osimage", "benchimg", "verify=no"]);
     const paths = resolveHome({ SYSCLONE_HOME: home });
     store = Store.open(paths.database);
-    const server = await startServer({
+    const started = await startServer({
       home: paths, store, repository: new ImageRepository(paths.images), host: net.serverAddress, port: 18580, url: `http://${net.serverAddress}:18580`,
       rsyncPort: 18590, maxConnections: 16, signal: controller.signal, log: () => undefined,
     });
+    server = started;
 
     // A full clone of one node, then the same node brought up to a 1%-changed image with -S.
     const first = await net.addNode("full01");
     cli(home, "mkdef", ["full01", "osimage=benchimg", `ip=${first.address}`, `mac=${first.mac}`]);
-    const token = /sysclone\.token=(\S+)/.exec(cli(home, "sysclone", ["bootargs", "full01", "--url", server.url]))?.[1] ?? "";
+    const token = /sysclone\.token=(\S+)/.exec(cli(home, "sysclone", ["bootargs", "full01", "--url", started.url]))?.[1] ?? "";
     await must("sync", []);
     const cloneSeconds = await timed(async () => {
-      const result = await first.clone({ server: server.url, token });
+      const result = await first.clone({ server: started.url, token });
       if (result.code !== 0) throw new Error(`clone failed: ${result.stderr}\n${result.log}`);
     });
     await regenerateHostKey(first.target);
@@ -220,8 +222,9 @@ export async function benchUpdatenode(): Promise<void> {
     console.log(`  full clone of one node (${(total / 1e6).toFixed(0)} MB, verify=no): ${cloneSeconds.toFixed(2)} s`);
     console.log(`  -S after a 1% image change (${changedFiles} files, ${(changedBytes / 1e6).toFixed(1)} MB): ${updateSeconds.toFixed(2)} s`);
     console.log(`  -S ÷ full clone: ${(updateSeconds / cloneSeconds).toFixed(2)}`);
-    await server.close();
   } finally {
+    // Closed before the store: its housekeeping timer reads the store.
+    await server?.close();
     for (const sshd of sshds) await sshd.stop();
     if (groups) for (const group of [groups.cpu, groups.cpuacct, groups.cpuset]) await rmdir(group).catch(() => undefined);
     controller.abort();
