@@ -8,7 +8,8 @@ import { issueFirstbootToken } from "../../src/install/firstboot.js";
 import { signatureHeaders } from "../../src/install/signing.js";
 import { Throttle } from "../../src/boot/rate-limit.js";
 import { isSyscloneError } from "../../src/errors/errors.js";
-import { streamArchive } from "../../src/exec/archive.js";
+import { streamArchive, type ArchiveResult } from "../../src/exec/archive.js";
+import { handoverSocket, sendArchiveOnSocket } from "../archive-response.js";
 import type { InstallRecord } from "../../src/store/installs.js";
 import { DEFAULT_MAX_ARCHIVES, MAX_LOG_CHUNK, Slots, VerifyListCache } from "../limits.js";
 import { clientAddress, routeStep } from "../request.js";
@@ -143,13 +144,21 @@ export const installRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: 
       if (!reply.raw.writableFinished) controller.abort();
     });
     const compress = request.query.compress ?? "zstd";
-    const { stream, done } = streamArchive(path.join(deps.repository.versionDir(install.osimage, install.version), "root"), controller.signal, compress);
-    done.then(
-      (result) => {
-        if (!result.ok && !controller.signal.aborted) request.log.error(`archive of ${install.osimage} v${install.version} for ${install.node} failed: ${result.stderr}`);
-      },
-      () => undefined,
-    );
-    return reply.type(compress === "none" ? "application/x-tar" : "application/zstd").header("cache-control", "no-store").send(stream);
+    const root = path.join(deps.repository.versionDir(install.osimage, install.version), "root");
+    const failed = (result: ArchiveResult): void => {
+      if (!result.ok && !controller.signal.aborted) request.log.error(`archive of ${install.osimage} v${install.version} for ${install.node} failed: ${result.stderr}`);
+    };
+    const contentType = compress === "none" ? "application/x-tar" : "application/zstd";
+    const socket = handoverSocket(request.raw.socket);
+    if (socket) {
+      sendArchiveOnSocket(reply, socket, { root, compress, contentType, signal: controller.signal, abort: () => controller.abort() }).then((result) => {
+        failed(result);
+        release();
+      }, release);
+      return reply;
+    }
+    const { stream, done } = streamArchive(root, controller.signal, compress);
+    done.then(failed, () => undefined);
+    return reply.type(contentType).header("cache-control", "no-store").send(stream);
   });
 };
