@@ -88,6 +88,15 @@ export async function benchClone(): Promise<void> {
       return seconds(start);
     };
     await rawRsync(0);
+    const once = process.env["BENCH_CLONE_ONCE"];
+    if (once) {
+      const [transport = "archive", verify = "no"] = once.split(":");
+      await ours(transport, verify);
+      console.log(`TRACE-START ${Date.now()}`);
+      console.log(`once ${once}: ${(await ours(transport, verify)).toFixed(2)} s`);
+      console.log(`TRACE-END ${Date.now()}`);
+      return;
+    }
     const times: Record<string, number[]> = { rawRsync: [], rawTar: [], rawPlainTar: [], rsync: [], rsyncVerify: [], archive: [], archiveVerify: [] };
     for (let i = 1; i <= 3; i++) {
       times["rawRsync"]?.push(await rawRsync(i));
