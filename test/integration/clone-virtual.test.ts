@@ -188,12 +188,19 @@ describe("virtual nodes clone into directories through the real server and rsync
     expect(credential).toMatch(new RegExp(`^SERVER=${server.url}\nNODE=vn08\nTOKEN=[A-Za-z0-9_-]{43}\n$`));
     expect((await stat(path.join(state, "firstboot"))).mode & 0o777).toBe(0o600);
     // The clone's own reporter, run as its first boot would: in the node's network, under its own host name, with bash alone (no curl or wget on PATH).
-    const report = () =>
-      run("ip", ["netns", "exec", node.namespace, "unshare", "--uts", "sh", "-c", 'hostname vn08 && exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SYSCLONE_STATE_DIR="$0" SYSCLONE_FIRSTBOOT_TIMEOUT=20 /bin/bash "$1"', state, path.join(node.target, "usr", "local", "sbin", "sysclone-firstboot")]);
+    // A stand-in `ip` answers its first call with no address, as before a hotplug interface's DHCP lease lands (network-online does not wait for it).
+    const beforeLease = await mkdtemp(path.join(tmpdir(), "sysclone-nolease-"));
+    await writeFile(path.join(beforeLease, "ip"), '#!/bin/sh\nif [ ! -e "$0.asked" ]; then : >"$0.asked"; exit 0; fi\nPATH=/usr/sbin:/usr/bin:/sbin:/bin exec ip "$@"\n', { mode: 0o755 });
+    const report = (pathPrefix = "") =>
+      run("ip", ["netns", "exec", node.namespace, "unshare", "--uts", "sh", "-c", 'hostname vn08 && exec env -i PATH="$2"/usr/sbin:/usr/bin:/sbin:/bin SYSCLONE_STATE_DIR="$0" SYSCLONE_FIRSTBOOT_TIMEOUT=20 /bin/bash "$1"', state, path.join(node.target, "usr", "local", "sbin", "sysclone-firstboot"), pathPrefix ? `${pathPrefix}:` : ""]);
     await writeFile(path.join(state, "saved"), credential);
-    const first = await report();
+    const first = await report(beforeLease);
     expect(first.exitCode, first.stderrTail + first.stdoutTail).toBe(0);
     expect(first.stdoutTail).toContain(`reported booted to ${server.url} as vn08`);
+    expect(existsSync(path.join(beforeLease, "ip.asked"))).toBe(true);
+    await rm(beforeLease, { recursive: true, force: true });
+    const booted = withHomeStore(home, (store) => store.events({ node: "vn08", kind: "booted" }));
+    expect(booted.map((e) => e.message)).toEqual([`booted from its own disk as vn08 (${node.address}), kernel ${(await run("uname", ["-r"])).stdoutTail.trim()}`]);
     expect(await nodestat("vn08")).toMatchObject({ state: "booted" });
     expect((await nodestat("vn08"))["bootedAt"]).toMatch(/^\d{4}-/);
     const lsdef = await cli("lsdef", "vn08");
