@@ -84,15 +84,15 @@ export const bootRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { deps: Ins
     void reply.code(429).header("retry-after", String(perAddress.retryAfter(from))).type("text/plain").send("too many requests from this address; retry later\n");
   });
 
-  app.get("/boot", { schema: { querystring: bootQuery } }, async (request, reply) => {
+  app.get("/boot", { schema: { querystring: bootQuery } }, (request, reply) => {
     const query = request.query;
     const report = {
       macs: (query.mac ?? "").split(/[\s,]+/).filter((m) => m !== "").slice(0, 16),
       ...(query.uuid !== undefined ? { uuid: query.uuid } : {}),
       ...(query.serial !== undefined ? { serial: query.serial } : {}),
     };
-    // Most answers write nothing and leave at once; the others wait for their writes' group commit.
-    const answer = state.machines.within(() => answerWithoutWrites(deps, state, report)) ?? (await state.commits.run(() => answerBoot(deps, state, report, clientAddress(request.ip))));
+    // Most answers write nothing and leave without a transaction; the others commit their writes before answering.
+    const answer = state.machines.within(() => answerWithoutWrites(deps, state, report)) ?? state.write(() => answerBoot(deps, state, report, clientAddress(request.ip)));
     return reply.type("text/plain").header("cache-control", "no-store").send(renderAnswer(answer));
   });
 

@@ -25,9 +25,9 @@ export interface ConsoleRecorderOptions {
 
 /**
  * Whether serve records a node's console now: it is managed over IPMI (its own mgt or its groups')
- * and due to install or installing. Pure.
+ * and due to install or installing. Pure. `groups` is read only for a node that is due to install and
+ * has a BMC. The poll reads only such nodes (Store.listNodesWithBmcDueToInstall) and asks this of each.
  */
-/** `groups` is read only for a node that is due to install and has a BMC: the poll sees every node. */
 export function wantsConsole(node: { name: string; attributes: Attributes }, groups: () => readonly { name: string; attributes: Attributes | undefined }[]): boolean {
   const { attributes } = node;
   if (!attributes["bmc"] || !isInstallDestiny(attributes["destiny"])) return false;
@@ -106,7 +106,7 @@ export function startConsoleRecorders(options: ConsoleRecorderOptions): { stop()
   const poll = (): void => {
     let wanted: Set<string>;
     try {
-      const nodes = store.listObjects("node");
+      const nodes = store.listNodesWithBmcDueToInstall();
       wanted = new Set(nodes.filter((node) => wantsConsole(node, () => groupsByPriority(store, node.attributes))).map((node) => node.name));
     } catch (error) {
       log(`console recorders: ${(error as Error).message}`);

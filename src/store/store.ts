@@ -222,6 +222,15 @@ export class Store {
     return rows.map((row) => ({ name: row["name"] ?? "", attributes: this.pick(type, row) }));
   }
 
+  /**
+   * Nodes with a BMC of their own that are due to install or installing: the few rows serve's console
+   * recorders poll every few seconds (reading a fleet's every node there blocked /boot for tens of ms).
+   */
+  listNodesWithBmcDueToInstall(): { name: string; attributes: Attributes }[] {
+    const rows = this.statement(`SELECT * FROM ${tables.node} WHERE bmc != '' AND destiny IN ('install', 'wipe,install') AND state IN ('ready', 'installing') ORDER BY name`).all() as Record<string, string>[];
+    return rows.map((row) => ({ name: row["name"] ?? "", attributes: this.pick("node", row) }));
+  }
+
   private pick(type: ObjectType, row: Record<string, string>): Attributes {
     const out: Attributes = {};
     for (const column of this.columns(type)) out[column] = String(row[column] ?? "");

@@ -39,10 +39,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** answerBoot as /boot runs it: in the group commit's transaction; what it answered and whether it wrote. */
-async function full(report: BootReport): Promise<{ answer: unknown; wrote: boolean }> {
+/** answerBoot as /boot runs it: in a transaction of its own; what it answered and whether it wrote. */
+function full(report: BootReport): { answer: unknown; wrote: boolean } {
   const before = snapshot();
-  const answer = await state.commits.run(() => answerBoot(deps, state, report, "10.0.0.9"));
+  const answer = state.write(() => answerBoot(deps, state, report, "10.0.0.9"));
   return { answer, wrote: snapshot() !== before };
 }
 
@@ -58,10 +58,10 @@ describe("/boot without a transaction: only when answerBoot would write nothing,
     ["an unknown machine with a serial", { macs: ["52-54-00-00-00-98"], serial: "SN98" }],
     ["no MAC at all", { macs: [] }],
   ];
-  it.each(cases)("%s, asked three times", async (_what, report) => {
+  it.each(cases)("%s, asked three times", (_what, report) => {
     for (let round = 0; round < 3; round++) {
       const quick = answerWithoutWrites(deps, state, report);
-      const { answer, wrote } = await full(report);
+      const { answer, wrote } = full(report);
       if (quick !== undefined) {
         expect(wrote).toBe(false);
         expect(quick).toEqual(answer);
@@ -69,5 +69,24 @@ describe("/boot without a transaction: only when answerBoot would write nothing,
       // Only an install (a fresh token each time) writes on every request: everything else is answered without a transaction once recorded.
       if (round > 0 && report.macs[0] !== "52-54-00-00-00-03" && report.macs.length > 0 && report.macs[0] !== "52-54-00-00-00-04") expect(quick).toBeDefined();
     }
+  });
+});
+
+describe("an answer that writes commits alone, at once", () => {
+  it("a failure halfway keeps none of its writes, and the machine index forgets what it read of them", () => {
+    store.createObject("node", "rolledback", { ...defaults("node"), osimage: "rocky9", uuid: "4c4c4544-0000-0000-0000-000000000006", destiny: "boot", state: "booted" });
+    const before = snapshot();
+    const learnt = { macs: ["52-54-00-00-00-06"], uuid: "4c4c4544-0000-0000-0000-000000000006" };
+    expect(() =>
+      state.write(() => {
+        answerBoot(deps, state, learnt, "10.0.0.9");
+        expect(state.machines.node("rolledback")?.["mac"]).toBe("52:54:00:00:00:06");
+        throw new Error("disk full");
+      }),
+    ).toThrow("disk full");
+    expect(snapshot()).toBe(before);
+    expect(state.machines.node("rolledback")?.["mac"]).toBe("");
+    // Another answer goes through as usual afterwards.
+    expect(state.write(() => answerBoot(deps, state, { macs: ["52-54-00-00-00-01"] }, "10.0.0.9")).template).toBe("local");
   });
 });

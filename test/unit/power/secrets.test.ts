@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET_MASK } from "../../../src/objects/secret-mask.js";
-import { normaliseAttributes } from "../../../src/objects/schema.js";
+import { normaliseAttributes, type Attributes } from "../../../src/objects/schema.js";
 import { isSealed, openWith, SecretBox, sealWith } from "../../../src/store/secret-box.js";
 import { Store } from "../../../src/store/store.js";
 import { bmcSettingSources } from "../../../src/power/target.js";
@@ -96,6 +96,25 @@ describe("BMC settings and consoles", () => {
     [{ bmc: "10.0.0.1", mgt: "none", destiny: "install", state: "ready" }, false],
   ] as const)("serve records the console of %j: %s", (attributes, wanted) => {
     expect(wantsConsole({ name: "n1", attributes }, () => [])).toBe(wanted);
+  });
+
+  it("the recorders' poll reads only nodes with a BMC due to install, and loses none the recorder wants", () => {
+    const values = { bmc: ["", "10.0.0.1"], mgt: ["", "ipmi", "none"], destiny: ["install", "wipe,install", "boot", "shell", "none"], state: ["ready", "installing", "installed", "booted", "failed", "discovered"] };
+    fc.assert(
+      fc.property(fc.array(fc.record({ bmc: fc.constantFrom(...values.bmc), mgt: fc.constantFrom(...values.mgt), destiny: fc.constantFrom(...values.destiny), state: fc.constantFrom(...values.state) }), { maxLength: 30 }), (nodes) => {
+        const store = Store.open(":memory:");
+        try {
+          nodes.forEach((attributes, i) => store.createObject("node", `n${String(i).padStart(2, "0")}`, attributes));
+          const polled = store.listNodesWithBmcDueToInstall();
+          const wanted = (list: { name: string; attributes: Attributes }[]): string[] => list.filter((node) => wantsConsole(node, () => [])).map((node) => node.name);
+          expect(wanted(polled)).toEqual(wanted(store.listObjects("node")));
+          for (const { attributes } of polled) expect(attributes["bmc"] !== "" && ["install", "wipe,install"].includes(attributes["destiny"] ?? "") && ["ready", "installing"].includes(attributes["state"] ?? "")).toBe(true);
+        } finally {
+          store.close();
+        }
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it("a console's last lines: no escapes, carriage returns or blank lines, the newest last", () => {
