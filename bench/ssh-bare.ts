@@ -12,7 +12,8 @@ const privateKey = readFileSync(keyFile);
 const queue = new PQueue({ concurrency: Number(fanoutText) });
 await queue.addAll(
   hosts.map((host) => async () => {
-    const session = await connectSsh({ node: host, host, port: 22, user: "root", privateKey, pinnedHostKey: undefined });
+    // 100 nodes' sshd on one core take longer than the usual 15 s to finish 64 handshakes at once.
+    const session = await connectSsh({ node: host, host, port: 22, user: "root", privateKey, pinnedHostKey: undefined, readyTimeoutMs: 120_000 });
     try {
       const result = await session.exec("env | sort > /etc/stamp");
       if (result.code !== 0) throw new Error(`${host}: exit ${result.code}: ${result.stderr}`);

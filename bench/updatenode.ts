@@ -179,7 +179,8 @@ export async function benchUpdatenode(): Promise<void> {
     groups = await groupNamespaces(namespaces);
     const updatenodeJs = path.join(checkoutRoot(), "bin", "updatenode.js");
     const bareJs = path.join(checkoutRoot(), "dist", "bench", "ssh-bare.js");
-    const ours = (n: number): string[] => [updatenodeJs, `live[001-${String(n).padStart(3, "0")}]`, "-P", "stamp", "--fanout", "64"];
+    // 64 handshakes at once to sshds sharing one capped core can take longer than the usual 15 s: both sides wait up to 120 s.
+    const ours = (n: number): string[] => [updatenodeJs, `live[001-${String(n).padStart(3, "0")}]`, "-P", "stamp", "--fanout", "64", "--connect-timeout", "120"];
     const bare = (n: number): string[] => [bareJs, paths.privateKey, "64", ...addresses.slice(0, n)];
     const caps: Cap[] = groups ? ["none", "half", "split"] : ["none"];
     const results = new Map<Cap, { ours10: Timed[]; ours100: Timed[]; bare10: Timed[]; bare100: Timed[] }>();

@@ -78,6 +78,13 @@ export async function updateNodes(deps: FanoutDeps, request: FanoutRequest): Pro
     return read;
   };
 
+  // One listener on the caller's signal for all nodes (one per node made Node warn of a leak past 10 at once).
+  const running = new Set<AbortController>();
+  const abortAll = (): void => {
+    for (const controller of running) controller.abort();
+  };
+  deps.signal.addEventListener("abort", abortAll, { once: true });
+
   const updateOne = async (node: string): Promise<NodeUpdateResult> => {
     const started = Date.now();
     const events: string[] = [];
@@ -86,8 +93,8 @@ export async function updateNodes(deps: FanoutDeps, request: FanoutRequest): Pro
       deps.report(node, message);
     };
     const controller = new AbortController();
-    const onOuterAbort = (): void => controller.abort();
-    deps.signal.addEventListener("abort", onOuterAbort, { once: true });
+    running.add(controller);
+    if (deps.signal.aborted) controller.abort();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -116,13 +123,18 @@ export async function updateNodes(deps: FanoutDeps, request: FanoutRequest): Pro
       return { node, ok: false, seconds: (Date.now() - started) / 1000, events, error };
     } finally {
       clearTimeout(timer);
-      deps.signal.removeEventListener("abort", onOuterAbort);
+      running.delete(controller);
     }
   };
 
   const started = Date.now();
   const queue = new PQueue({ concurrency: request.fanout });
-  const results = await queue.addAll(nodes.map((node) => () => updateOne(node)));
+  let results: NodeUpdateResult[];
+  try {
+    results = await queue.addAll(nodes.map((node) => () => updateOne(node)));
+  } finally {
+    deps.signal.removeEventListener("abort", abortAll);
+  }
   const failed = results.filter((r) => !r.ok).map((r) => r.node);
   return { steps, nodes: results, summary: { total: results.length, ok: results.length - failed.length, failed, seconds: (Date.now() - started) / 1000 } };
 }
