@@ -67,6 +67,9 @@ export class Store {
       // A database from a newer sysclone is refused before any pragma or migration writes to it.
       refuseNewer(userVersion(db), newestVersion(), `the database ${file}`);
       db.pragma("journal_mode = WAL");
+      // What better-sqlite3 gives a database that already is WAL when opened, made the same for a new one: a
+      // commit costs no fsync; a power cut may lose the last commits, never tear them (the WAL is checkpointed with fsync).
+      db.pragma("synchronous = NORMAL");
       if (file !== ":memory:") tightenDatabaseFiles(file);
       db.pragma("busy_timeout = 5000");
       db.pragma("foreign_keys = ON");
