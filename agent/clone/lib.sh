@@ -13,7 +13,15 @@ sc_log() {
 }
 
 # JSON string body of $1: quotes, backslashes, tabs and newlines escaped, other control characters dropped.
+# A message of printable ASCII without quote or backslash (most are) is its own body: no tr, sed and awk.
 sc_json_string() {
+	case $1 in
+	*[!\ -~]* | *\"* | *\\*) ;;
+	*)
+		printf '%s' "$1"
+		return 0
+		;;
+	esac
 	printf '%s' "$1" | tr -d '\000-\010\013-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/\\t/g' |
 		awk 'BEGIN { ORS = "" } { if (NR > 1) print "\\n"; print }'
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agentPath } from "../../src/config/paths.js";
 import { run } from "../../src/exec/runner.js";
@@ -105,4 +106,26 @@ describe("sc_hash_stream", () => {
     for (const b of batches) sums.push(...(await readFile(path.join(work, "out", `${b}.sum`), "utf8")).split("\n").filter((l) => l !== ""));
     expect(sums.sort()).toEqual(files.map((f) => `${sha(`content ${f}\n`)} *./${f}`).sort());
   });
+});
+
+describe("sc_json_string", () => {
+  // The general case, as the clone ran it for every message before plain ones took a short cut.
+  const general = `printf '%s' "$1" | tr -d '\\000-\\010\\013-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' -e 's/\t/\\\\t/g' | awk 'BEGIN { ORS = "" } { if (NR > 1) print "\\\\n"; print }'`;
+  it.each(shells)("under %s: any text's body is the general case's, and a valid JSON string", async (...shell) => {
+    const script = `. ${agentPath("clone/lib.sh")}\nprintf '%s' "$(sc_json_string "$1")"; printf '\\001'; ${general}`;
+    const texts = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: "binary", maxLength: 30 }).map((t) => t.replace(/\0/g, "")),
+      fc.constantFrom("copy the image", "say \"hi\"", "a\\b", "tab\there", "line\nbreak\n", "bell\u0007", "é ü", "~ and  space"),
+    );
+    await fc.assert(
+      fc.asyncProperty(texts, async (text) => {
+        const result = await run(shell[0], [...shell[1], "-c", script, "sh", text], { env: { PATH: process.env["PATH"] ?? "", SC_WORK: work } });
+        const [ours, reference] = result.stdoutTail.split("\u0001");
+        expect(ours).toBe(reference);
+        expect(typeof JSON.parse(`"${ours ?? ""}"`)).toBe("string");
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
 });
