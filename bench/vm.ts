@@ -14,6 +14,21 @@ import { cli, seconds } from "./helpers.js";
 
 const GiB = 1024 * 1024 * 1024;
 
+/** BENCH_VM_TIMELINE: a console's lines, each with the second (after power-on) it was first seen; inert when unset. */
+function consoleTimeline(file: string | undefined): { see(text: string, now: number): void; write(): Promise<void> } {
+  const lines: string[] = [];
+  return {
+    see(text, now) {
+      if (!file) return;
+      const seen = text.split("\n");
+      for (let i = lines.length; i < seen.length - 1; i++) lines.push(`${now.toFixed(2).padStart(7)} ${seen[i] ?? ""}`);
+    },
+    async write() {
+      if (file) await writeFile(file, `${lines.join("\n")}\n`);
+    },
+  };
+}
+
 /**
  * One bare VM's whole chain — power-on, PXE, iPXE, the clone, the reboot, /boot sending it to its
  * disk, Debian's first boot reporting `booted` — against the floor in the same run: the same VM
@@ -84,15 +99,13 @@ export async function benchVm(): Promise<void> {
       floorMarks.set("off", seconds(start));
       // The same VM powered on again, from its disk, to Debian's login prompt.
       const boot = await startVm({ firmware: "bios", bootFrom: "disk", disks: [disk], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "floor-boot.console"), timeoutMs: 600_000 });
-      const timeline: string[] = [];
+      const timelineFile = process.env["BENCH_VM_TIMELINE"];
+      const timeline = consoleTimeline(timelineFile ? `${timelineFile}.floor` : undefined);
       try {
         for (;;) {
           const now = seconds(start);
           const text = await boot.console();
-          if (process.env["BENCH_VM_TIMELINE"]) {
-            const lines = text.split("\n");
-            for (let i = timeline.length; i < lines.length - 1; i++) timeline.push(`${now.toFixed(2).padStart(7)} ${lines[i] ?? ""}`);
-          }
+          timeline.see(text, now);
           if (!floorMarks.has("kernel") && /Linux version|Booting Linux|Loading Linux/.test(text)) floorMarks.set("kernel", now);
           if (/\S login: /.test(text)) return now;
           if (boot.ended()) throw new Error(`the floor's disk did not boot:\n${text.slice(-3000)}`);
@@ -100,8 +113,7 @@ export async function benchVm(): Promise<void> {
         }
       } finally {
         await boot.kill();
-        const timelineFile = process.env["BENCH_VM_TIMELINE"];
-        if (timelineFile) await writeFile(`${timelineFile}.floor`, `${timeline.join("\n")}\n`);
+        await timeline.write();
       }
     };
     const chain = async (): Promise<{ total: number; login: number }> => {
@@ -109,20 +121,17 @@ export async function benchVm(): Promise<void> {
       const since = Math.max(0, ...(store?.events({ limit: 1 }).map((e) => e.id) ?? []));
       const start = process.hrtime.bigint();
       const vm = await startVm({ firmware: "bios", disks: [await emptyDisk(path.join(home, "bench01.img"), 2 * GiB)], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "bench01.console"), timeoutMs: 1_500_000, allowReboot: true });
-      const timeline: string[] = [];
-      let seenLines = 0;
+      const timeline = consoleTimeline(process.env["BENCH_VM_TIMELINE"]);
       try {
         let login = 0;
         for (;;) {
           const now = seconds(start);
-          if (process.env["BENCH_VM_TIMELINE"]) {
-            const lines = (await vm.console()).split("\n");
-            for (; seenLines < lines.length - 1; seenLines++) timeline.push(`${now.toFixed(2).padStart(7)} ${lines[seenLines] ?? ""}`);
-          }
+          const text = await vm.console();
+          timeline.see(text, now);
           const events = (store?.events({ node: "bench01", limit: 200 }) ?? []).filter((e) => e.id > since).reverse();
           if (events.length > 0) mark("first request", now);
           for (const e of events) mark(e.kind === "progress" ? (typeof e.data["phase"] === "string" ? e.data["phase"] : "?") : e.kind, now);
-          if (marks.has("finish") && !login && /\S login: /.test(await vm.console())) {
+          if (marks.has("finish") && !login && /\S login: /.test(text)) {
             login = now;
             mark("login", now);
           }
@@ -133,8 +142,7 @@ export async function benchVm(): Promise<void> {
         }
       } finally {
         await vm.kill();
-        const timelineFile = process.env["BENCH_VM_TIMELINE"];
-        if (timelineFile) await writeFile(timelineFile, `${timeline.join("\n")}\n`);
+        await timeline.write();
       }
     };
 

@@ -25,6 +25,9 @@ export function isDestiny(value: string | undefined): value is Destiny {
   return (destinies as readonly (string | undefined)[]).includes(value);
 }
 
-export function isInstallDestiny(destiny: string | undefined): destiny is "install" | "wipe,install" {
-  return destiny === "install" || destiny === "wipe,install";
+/** The destinies whose next PXE boot installs. */
+export const installDestinies = ["install", "wipe,install"] as const;
+
+export function isInstallDestiny(destiny: string | undefined): destiny is (typeof installDestinies)[number] {
+  return (installDestinies as readonly (string | undefined)[]).includes(destiny);
 }

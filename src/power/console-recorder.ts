@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
 import { startStreaming, type StreamingChild } from "../exec/stream-child.js";
 import { groupsByPriority } from "../install/resolve.js";
-import { isInstallDestiny } from "../objects/node-state.js";
+import { installDestinies, isInstallDestiny } from "../objects/node-state.js";
 import type { Attributes } from "../objects/schema.js";
 import type { Store } from "../store/store.js";
 import { consoleLogPath, lastConsoleLines } from "./console-log.js";
@@ -23,15 +23,18 @@ export interface ConsoleRecorderOptions {
   readonly maxRecorders?: number;
 }
 
+/** The states of a node due to install, or installing, whose console serve records. */
+const recordedStates = ["ready", "installing"];
+
 /**
  * Whether serve records a node's console now: it is managed over IPMI (its own mgt or its groups')
  * and due to install or installing. Pure. `groups` is read only for a node that is due to install and
- * has a BMC. The poll reads only such nodes (Store.listNodesWithBmcDueToInstall) and asks this of each.
+ * has a BMC. The poll reads only such nodes (Store.listNodesWithBmc) and asks this of each.
  */
 export function wantsConsole(node: { name: string; attributes: Attributes }, groups: () => readonly { name: string; attributes: Attributes | undefined }[]): boolean {
   const { attributes } = node;
   if (!attributes["bmc"] || !isInstallDestiny(attributes["destiny"])) return false;
-  if (attributes["state"] !== "ready" && attributes["state"] !== "installing") return false;
+  if (!recordedStates.includes(attributes["state"] ?? "")) return false;
   return bmcSettingSources(node.name, attributes, groups()).mgt?.value === "ipmi";
 }
 
@@ -106,7 +109,7 @@ export function startConsoleRecorders(options: ConsoleRecorderOptions): { stop()
   const poll = (): void => {
     let wanted: Set<string>;
     try {
-      const nodes = store.listNodesWithBmcDueToInstall();
+      const nodes = store.listNodesWithBmc(installDestinies, recordedStates);
       wanted = new Set(nodes.filter((node) => wantsConsole(node, () => groupsByPriority(store, node.attributes))).map((node) => node.name));
     } catch (error) {
       log(`console recorders: ${(error as Error).message}`);

@@ -221,17 +221,21 @@ export class Store {
   }
 
   listObjects(type: ObjectType): { name: string; attributes: Attributes }[] {
-    const rows = this.db.prepare(`SELECT * FROM ${tables[type]} ORDER BY name`).all() as Record<string, string>[];
-    return rows.map((row) => ({ name: row["name"] ?? "", attributes: this.pick(type, row) }));
+    return this.objectsOf(type, this.db.prepare(`SELECT * FROM ${tables[type]} ORDER BY name`).all() as Record<string, string>[]);
   }
 
   /**
-   * Nodes with a BMC of their own that are due to install or installing: the few rows serve's console
-   * recorders poll every few seconds (reading a fleet's every node there blocked /boot for tens of ms).
+   * Nodes with a BMC of their own, one of these destinies and one of these states: the few rows serve's
+   * console recorders poll every few seconds (reading a fleet's every node there blocked /boot for tens of ms).
    */
-  listNodesWithBmcDueToInstall(): { name: string; attributes: Attributes }[] {
-    const rows = this.statement(`SELECT * FROM ${tables.node} WHERE bmc != '' AND destiny IN ('install', 'wipe,install') AND state IN ('ready', 'installing') ORDER BY name`).all() as Record<string, string>[];
-    return rows.map((row) => ({ name: row["name"] ?? "", attributes: this.pick("node", row) }));
+  listNodesWithBmc(destinies: readonly string[], states: readonly string[]): { name: string; attributes: Attributes }[] {
+    const marks = (values: readonly string[]): string => values.map(() => "?").join(", ");
+    const sql = `SELECT * FROM ${tables.node} WHERE bmc != '' AND destiny IN (${marks(destinies)}) AND state IN (${marks(states)}) ORDER BY name`;
+    return this.objectsOf("node", this.statement(sql).all(...destinies, ...states) as Record<string, string>[]);
+  }
+
+  private objectsOf(type: ObjectType, rows: Record<string, string>[]): { name: string; attributes: Attributes }[] {
+    return rows.map((row) => ({ name: row["name"] ?? "", attributes: this.pick(type, row) }));
   }
 
   private pick(type: ObjectType, row: Record<string, string>): Attributes {

@@ -11,6 +11,7 @@ import { Store } from "../../../src/store/store.js";
 import { bmcSettingSources } from "../../../src/power/target.js";
 import { lastConsoleLines } from "../../../src/power/console-log.js";
 import { wantsConsole } from "../../../src/power/console-recorder.js";
+import { installDestinies } from "../../../src/objects/node-state.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -105,7 +106,7 @@ describe("BMC settings and consoles", () => {
         const store = Store.open(":memory:");
         try {
           nodes.forEach((attributes, i) => store.createObject("node", `n${String(i).padStart(2, "0")}`, attributes));
-          const polled = store.listNodesWithBmcDueToInstall();
+          const polled = store.listNodesWithBmc(installDestinies, ["ready", "installing"]);
           const wanted = (list: { name: string; attributes: Attributes }[]): string[] => list.filter((node) => wantsConsole(node, () => [])).map((node) => node.name);
           expect(wanted(polled)).toEqual(wanted(store.listObjects("node")));
           for (const { attributes } of polled) expect(attributes["bmc"] !== "" && ["install", "wipe,install"].includes(attributes["destiny"] ?? "") && ["ready", "installing"].includes(attributes["state"] ?? "")).toBe(true);
