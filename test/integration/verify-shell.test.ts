@@ -129,3 +129,31 @@ describe("sc_json_string", () => {
     );
   }, 60_000);
 });
+
+describe("sc_rsync_progress", () => {
+  // rsync --info=progress2 lines for an image of 1,000,000 bytes: a fast copy prints hundreds a second.
+  const line = (percent: number): string => `     ${(percent * 10_000).toLocaleString("en-US")} ${percent}%   10.00MB/s    0:00:01 (xfr#${percent}, to-chk=0/9)\r`;
+  async function posts(shell: [string, string[]], feed: string): Promise<{ percent: number; bytes: number }[]> {
+    const script = [`. ${agentPath("clone/lib.sh")}`, "sc_post() { echo \"$2\" >>\"$SC_WORK/posts\"; }", "SC_STEP=pull", `{ ${feed}; } | sc_rsync_progress 1000000`].join("\n");
+    const result = await run(shell[0], [...shell[1], "-c", script], { env: { PATH: process.env["PATH"] ?? "", SC_WORK: work } });
+    expect(result.exitCode, result.stderrTail).toBe(0);
+    const text = await readFile(path.join(work, "posts"), "utf8").catch(() => "");
+    return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { percent: number; bytes: number });
+  }
+
+  it.each(shells)("under %s: a copy faster than the clock posts once a second at most, and always its last step", async (...shell) => {
+    const burst = Array.from({ length: 101 }, (_, i) => `printf '%s' '${line(i)}'`).join("; ");
+    const sent = await posts(shell, burst);
+    // Without the clock: one post per 2% (51). Within one second: the first, perhaps one as the second turns, and the last.
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(sent.length).toBeLessThanOrEqual(3);
+    expect(sent.at(-1)).toEqual({ phase: "pull", percent: 80, bytes: 1_000_000 });
+  });
+
+  it.each(shells)("under %s: a copy slower than the clock posts every step of 2%% or more", async (...shell) => {
+    // rsync repeats a step's line many times; mawk (dash's awk here) reads a pipe in blocks, so each step is 80 KB of lines.
+    const step = (percent: number): string => `i=0; while [ $i -lt 1000 ]; do printf '%s' '${line(percent)}'; i=$((i + 1)); done; sleep 1.05`;
+    const sent = await posts(shell, [10, 11, 20, 30].map(step).join("; "));
+    expect(sent.map((post) => post.percent)).toEqual([10 + 7, 10 + 14, 10 + 21]);
+  });
+});
