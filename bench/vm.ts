@@ -36,7 +36,8 @@ function consoleTimeline(file: string | undefined): { see(text: string, now: num
  * of the same image from a plain rsync daemon, then powered off.
  * For finding where the time goes: BENCH_VM_ONLY=chain|floor runs one side; BENCH_VM_VERIFY=no clones with
  * verify=no; BENCH_VM_TIMELINE=FILE writes the chain's console lines (FILE.floor: the floor's boot from
- * its disk), each with the second it was first seen.
+ * its disk), each with the second it was first seen; BENCH_VM_DISK_TIMELINE=FILE then powers the chain's disk on
+ * in a fresh VM twice, from its disk and through PXE (FILE.disk, FILE.network), to compare with the chain's reboot.
  */
 export async function benchVm(): Promise<void> {
   const tarball = await debianGoldenTarball();
@@ -148,6 +149,24 @@ export async function benchVm(): Promise<void> {
 
     const floorTime = process.env["BENCH_VM_ONLY"] === "chain" ? 0 : await floor();
     const ours = process.env["BENCH_VM_ONLY"] === "floor" ? { total: 0, login: 0 } : await chain();
+    const diskTimeline = process.env["BENCH_VM_DISK_TIMELINE"];
+    for (const bootFrom of diskTimeline && ours.total > 0 ? (["disk", "network"] as const) : []) {
+      // The chain's disk powered on again by a fresh VM, from its disk (no iPXE) or through PXE (/boot says local disk): where its boot differs from the chain's reboot.
+      const start = process.hrtime.bigint();
+      const boot = await startVm({ firmware: "bios", bootFrom, disks: [path.join(home, "bench01.img")], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, `${bootFrom}-boot.console`), timeoutMs: 600_000 });
+      const timeline = consoleTimeline(`${diskTimeline ?? ""}.${bootFrom}`);
+      try {
+        for (;;) {
+          const text = await boot.console();
+          timeline.see(text, seconds(start));
+          if (/\S login: /.test(text) || boot.ended()) break;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      } finally {
+        await boot.kill();
+        await timeline.write();
+      }
+    }
     /** Each seen mark's label and the time from it to the next seen mark (the last: to `end`), in the given order. */
     const phases = (seen: ReadonlyMap<string, number>, order: readonly [string, string][], end: number): string => {
       const points = order.filter(([key]) => key === "power-on" || seen.has(key)).map(([key, label]) => ({ label, at: key === "power-on" ? 0 : (seen.get(key) ?? 0) }));
