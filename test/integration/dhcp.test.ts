@@ -32,7 +32,7 @@ beforeAll(async () => {
   home = await mkdtemp(path.join(tmpdir(), "sysclone-dhcp-"));
   net = await createProvisioningNetwork();
   script = path.join(home, "udhcpc.sh");
-  await writeFile(script, '#!/bin/sh\n[ "$1" = bound ] || exit 0\nprintf "ip=%s\\nboot_file=%s\\nhostname=%s\\nsiaddr=%s\\n" "$ip" "$boot_file" "$hostname" "$siaddr" > "$LEASE_OUT"\n');
+  await writeFile(script, '#!/bin/sh\n[ "$1" = bound ] || exit 0\nprintf "ip=%s\\nboot_file=%s\\nhostname=%s\\nsiaddr=%s\\nopt175=%s\\n" "$ip" "$boot_file" "$hostname" "$siaddr" "${opt175:-}" > "$LEASE_OUT"\n');
   await chmod(script, 0o755);
 }, 60_000);
 
@@ -62,8 +62,12 @@ describe("sysclone serve runs dnsmasq: DHCP from the nodes, TFTP of iPXE, iPXE p
 
     const firmware = await lease(known);
     expect(firmware).toMatchObject({ ip: `${subnet}.77`, boot_file: "undionly.kpxe", hostname: "dh01", siaddr: net.serverAddress });
-    const ipxe = await lease(known, ["-x", "0xaf:01"]);
+    // iPXE (option 175 sent, and asked for) is told not to wait for ProxyDHCP offers: 175 holds 176 (no-pxedhcp), length 1,
+    // value 1, then the end mark dnsmasq closes encapsulated options with.
+    const ipxe = await lease(known, ["-x", "0xaf:01", "-O", "175"]);
     expect(ipxe["boot_file"]).toBe(`${server.url}/boot.ipxe`);
+    expect(ipxe["opt175"]).toBe("b00101ff");
+    expect(firmware["opt175"]).toBe("");
 
     const other = await lease(unknown);
     expect(Number(other["ip"]?.split(".")[3])).toBeGreaterThanOrEqual(100);

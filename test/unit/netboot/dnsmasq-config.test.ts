@@ -11,6 +11,11 @@ describe("dnsmasq configuration", () => {
     expect(text).toContain("dhcp-boot=tag:ipxe,http://10.0.0.1:8080/boot.ipxe\ndhcp-boot=tag:!ipxe,tag:efi64,ipxe.efi\ndhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe\n");
   });
 
+  it("tells iPXE not to wait for ProxyDHCP offers when it gives the addresses itself, and never as the proxy", () => {
+    expect(renderDnsmasqConfig(config)).toContain("dhcp-option=tag:ipxe,encap:175,176,1\n");
+    expect(renderDnsmasqConfig({ ...config, mode: "proxy", range: "10.0.0.0" })).not.toContain("175,176");
+  });
+
   it("in proxy mode gives no addresses and no host entries, only boot information beside the site's DHCP server", () => {
     const text = renderDnsmasqConfig({ ...config, mode: "proxy", range: "10.0.0.0" });
     expect(text).toContain("dhcp-range=10.0.0.0,proxy\n");
