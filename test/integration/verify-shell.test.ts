@@ -152,8 +152,8 @@ describe("sc_rsync_progress", () => {
 
   it.each(shells)("under %s: a copy slower than the clock posts every step of 2%% or more", async (...shell) => {
     // rsync repeats a step's line many times; mawk (dash's awk here) reads a pipe in blocks, so each step is 80 KB of lines.
-    const step = (percent: number): string => `i=0; while [ $i -lt 1000 ]; do printf '%s' '${line(percent)}'; i=$((i + 1)); done; sleep 1.05`;
-    const sent = await posts(shell, [10, 11, 20, 30].map(step).join("; "));
+    const step = (percent: number): string => `i=0; while [ $i -lt 1000 ]; do printf '%s' '${line(percent)}'; i=$((i + 1)); done`;
+    const sent = await posts(shell, [step(10), step(11), "sleep 1.3", step(20), "sleep 1.3", step(30)].join("; "));
     expect(sent.map((post) => post.percent)).toEqual([10 + 7, 10 + 14, 10 + 21]);
   });
 });
