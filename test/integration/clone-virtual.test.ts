@@ -131,14 +131,23 @@ describe("virtual nodes clone into directories through the real server and rsync
     await mkdir(tools, { recursive: true });
     await writeFile(
       path.join(tools, "tar"),
+      // The clone hashes each file as tar names the next one (tar -v on stdout), beside the copy. So the byte is
+      // changed as a bad write would be, before the copy's own hash can read the file: tar's names pass on one
+      // behind (each file is complete once the next is named), and large is corrupted before its name passes.
+      // Changed after tar instead, the copy's hash may or may not have read it first: that raced.
       [
         "#!/bin/sh",
-        '/usr/bin/tar "$@" || exit $?',
         'f="$SC_TARGET_DIR/srv/fidelity/large"',
+        'rm -f "$SC_WORK/tar.rc"',
+        'corrupt() { touch -r "$f" "$SC_WORK/mtime-ref"; printf X | dd of="$f" bs=1 seek=4096 conv=notrunc 2>/dev/null; touch -r "$SC_WORK/mtime-ref" "$f"; }',
+        'pass() { case "$1" in *srv/fidelity/large) corrupt ;; esac; printf "%s\\n" "$1"; }',
+        '{ /usr/bin/tar "$@" || echo "$?" >"$SC_WORK/tar.rc"; } | {',
+        '  have=0',
+        '  while IFS= read -r name; do [ "$have" = 0 ] || pass "$prev"; prev=$name; have=1; done',
+        '  [ "$have" = 0 ] || pass "$prev"',
+        "}",
+        '[ ! -s "$SC_WORK/tar.rc" ] || exit "$(cat "$SC_WORK/tar.rc")"',
         '[ -f "$f" ] || exit 0',
-        'touch -r "$f" "$SC_WORK/mtime-ref"',
-        "printf 'X' | dd of=\"$f\" bs=1 seek=4096 conv=notrunc 2>/dev/null",
-        'touch -r "$SC_WORK/mtime-ref" "$f"',
         'chmod 0600 "$SC_TARGET_DIR/etc/fstab"',
       ].join("\n") + "\n",
     );
