@@ -30,6 +30,32 @@ function consoleTimeline(file: string | undefined): { see(text: string, now: num
 }
 
 /**
+ * A VM powered on from `disk` (straight from it, or through PXE) until Debian's login prompt: each poll's
+ * console goes to `timeline` and `watch`, timed from `start`. The time of the poll that saw the prompt, or
+ * undefined with the console when the VM ended without one.
+ */
+async function bootToLogin(options: {
+  disk: string; bootFrom: "disk" | "network"; bridge: string; consoleFile: string; start: bigint;
+  timeline: ReturnType<typeof consoleTimeline>; watch?: (text: string, now: number) => void;
+}): Promise<{ login: number } | { login: undefined; console: string }> {
+  const boot = await startVm({ firmware: "bios", bootFrom: options.bootFrom, disks: [options.disk], bridge: options.bridge, mac: "52:54:00:be:00:01", consoleFile: options.consoleFile, timeoutMs: 600_000 });
+  try {
+    for (;;) {
+      const now = seconds(options.start);
+      const text = await boot.console();
+      options.timeline.see(text, now);
+      options.watch?.(text, now);
+      if (/\S login: /.test(text)) return { login: now };
+      if (boot.ended()) return { login: undefined, console: text };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await boot.kill();
+    await options.timeline.write();
+  }
+}
+
+/**
  * One bare VM's whole chain — power-on, PXE, iPXE, the clone, the reboot, /boot sending it to its
  * disk, Debian's first boot reporting `booted` — against the floor in the same run: the same VM
  * booted with -kernel/-initrd (the clone kernel and drivers) straight into mkfs and a plain rsync
@@ -99,23 +125,16 @@ export async function benchVm(): Promise<void> {
       if (!run.console.includes("floor: done")) throw new Error(`the floor VM failed:\n${run.console.slice(-3000)}`);
       floorMarks.set("off", seconds(start));
       // The same VM powered on again, from its disk, to Debian's login prompt.
-      const boot = await startVm({ firmware: "bios", bootFrom: "disk", disks: [disk], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "floor-boot.console"), timeoutMs: 600_000 });
       const timelineFile = process.env["BENCH_VM_TIMELINE"];
-      const timeline = consoleTimeline(timelineFile ? `${timelineFile}.floor` : undefined);
-      try {
-        for (;;) {
-          const now = seconds(start);
-          const text = await boot.console();
-          timeline.see(text, now);
+      const booted = await bootToLogin({
+        disk, bootFrom: "disk", bridge: net.bridge, consoleFile: path.join(home, "floor-boot.console"), start,
+        timeline: consoleTimeline(timelineFile ? `${timelineFile}.floor` : undefined),
+        watch: (text, now) => {
           if (!floorMarks.has("kernel") && /Linux version|Booting Linux|Loading Linux/.test(text)) floorMarks.set("kernel", now);
-          if (/\S login: /.test(text)) return now;
-          if (boot.ended()) throw new Error(`the floor's disk did not boot:\n${text.slice(-3000)}`);
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      } finally {
-        await boot.kill();
-        await timeline.write();
-      }
+        },
+      });
+      if (booted.login === undefined) throw new Error(`the floor's disk did not boot:\n${booted.console.slice(-3000)}`);
+      return booted.login;
     };
     const chain = async (): Promise<{ total: number; login: number }> => {
       cli(home, "nodeset", ["bench01", "osimage=benchimg"]);
@@ -152,20 +171,10 @@ export async function benchVm(): Promise<void> {
     const diskTimeline = process.env["BENCH_VM_DISK_TIMELINE"];
     for (const bootFrom of diskTimeline && ours.total > 0 ? (["disk", "network"] as const) : []) {
       // The chain's disk powered on again by a fresh VM, from its disk (no iPXE) or through PXE (/boot says local disk): where its boot differs from the chain's reboot.
-      const start = process.hrtime.bigint();
-      const boot = await startVm({ firmware: "bios", bootFrom, disks: [path.join(home, "bench01.img")], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, `${bootFrom}-boot.console`), timeoutMs: 600_000 });
-      const timeline = consoleTimeline(`${diskTimeline ?? ""}.${bootFrom}`);
-      try {
-        for (;;) {
-          const text = await boot.console();
-          timeline.see(text, seconds(start));
-          if (/\S login: /.test(text) || boot.ended()) break;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      } finally {
-        await boot.kill();
-        await timeline.write();
-      }
+      await bootToLogin({
+        disk: path.join(home, "bench01.img"), bootFrom, bridge: net.bridge, consoleFile: path.join(home, `${bootFrom}-boot.console`),
+        start: process.hrtime.bigint(), timeline: consoleTimeline(`${diskTimeline ?? ""}.${bootFrom}`),
+      });
     }
     /** Each seen mark's label and the time from it to the next seen mark (the last: to `end`), in the given order. */
     const phases = (seen: ReadonlyMap<string, number>, order: readonly [string, string][], end: number): string => {
