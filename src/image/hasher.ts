@@ -60,6 +60,8 @@ export async function hashFile(file: string, buffer: Buffer = Buffer.allocUnsafe
 
 /** Names per `openssl dgst` run: enough that its start-up is noise, few enough that hashing keeps pace with a copy. */
 const NAMES_PER_RUN = 128;
+const FLUSH_MS = 10;
+const FLUSH_BYTES = 16 * 1024;
 
 /**
  * One long-lived `xargs -0 -n N openssl dgst -sha256 -r` in the tree's root: names go in on its
@@ -74,8 +76,9 @@ class OpensslLane {
   private readonly exited: Promise<void>;
   private partial = "";
   private dead = false;
-  /** Names not yet written: one write per event-loop turn, not one per name (a pipe write is a syscall). */
+  /** Names not yet written: written every FLUSH_MS or at FLUSH_BYTES, not one per name (each pipe write is a syscall and wakes xargs). */
   private unwritten = "";
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(rootDir: string) {
     this.child = spawn("xargs", ["-0", "-r", "-n", String(NAMES_PER_RUN), "openssl", "dgst", "-sha256", "-r"], { cwd: rootDir, stdio: ["pipe", "pipe", "pipe"] });
@@ -102,12 +105,15 @@ class OpensslLane {
       const resolvers = this.waiting.get(relative);
       if (resolvers) resolvers.push(resolve);
       else this.waiting.set(relative, [resolve]);
-      if (this.unwritten === "") setImmediate(() => this.flush());
       this.unwritten += `./${relative}\0`;
+      if (this.unwritten.length >= FLUSH_BYTES) this.flush();
+      else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
     });
   }
 
   private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.unwritten !== "" && !this.dead) this.child.stdin.write(this.unwritten);
     this.unwritten = "";
   }
@@ -171,9 +177,11 @@ export class HashPool {
 
 /**
  * Hashes files of a tree while something else (rsync) is still writing it: `add` takes a path
- * (relative to the root) as soon as it is named. Results are hints keyed by path: the caller checks
- * each against a fresh lstat (sameIdentity) before trusting it, so a name given too early or a file
- * replaced later costs a rehash, never a wrong hash.
+ * (relative to the root) as rsync names it. rsync names a file when its transfer *starts* (an
+ * --out-format without %b logs before the transfer), so a name is hashed once the next one is named
+ * (rsync finishes one file before it starts the next), and the last at finish(). Results are hints
+ * keyed by path: the caller checks each against a fresh lstat (sameIdentity) before trusting it, so
+ * a name given too early or a file replaced later costs a rehash, never a wrong hash.
  */
 export class TreeHasher {
   private readonly results = new Map<string, HashedFile>();
@@ -186,8 +194,18 @@ export class TreeHasher {
     this.pool = new HashPool(rootDir, concurrency);
   }
 
+  /** The last name given: not yet in place while rsync still writes it. */
+  private named: string | undefined;
+
   add(relative: string): void {
-    if (this.stopped || relative === "" || relative.endsWith("/") || this.seen.has(relative)) return;
+    if (this.stopped) return;
+    const landed = this.named;
+    this.named = relative;
+    if (landed !== undefined) this.hashLanded(landed);
+  }
+
+  private hashLanded(relative: string): void {
+    if (relative === "" || relative.endsWith("/") || this.seen.has(relative)) return;
     this.seen.add(relative);
     const stats = lstatOrUndefined(path.join(this.rootDir, relative));
     if (!stats?.isFile()) return;
@@ -201,6 +219,9 @@ export class TreeHasher {
 
   /** Wait for every file named so far; the hashes taken, by path. */
   async finish(): Promise<ReadonlyMap<string, HashedFile>> {
+    const last = this.named;
+    this.named = undefined;
+    if (last !== undefined && !this.stopped) this.hashLanded(last);
     await this.pool.close();
     while (this.waiting.length > 0) await Promise.all(this.waiting.splice(0));
     return this.results;

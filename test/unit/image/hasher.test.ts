@@ -47,6 +47,19 @@ describe("hashing a captured tree beside the copy", () => {
     expect(await pool.hash("one", lstatSync(path.join(root, "one")))).toBe(sha("body one"));
   });
 
+  it("hashes each file the copy names once the next is named, as rsync names a file before it lands, and the last at finish", async () => {
+    const hasher = new TreeHasher(root);
+    // As rsync does: a name, then the file in place, then the next name.
+    for (const name of ["first", "second", "third"]) {
+      hasher.add(name);
+      await writeFile(path.join(root, `.${name}.tmp`), `body of ${name}`);
+      const { rename } = await import("node:fs/promises");
+      await rename(path.join(root, `.${name}.tmp`), path.join(root, name));
+    }
+    const early = await hasher.finish();
+    expect(new Map([...early].map(([name, hashed]) => [name, hashed.sha256]))).toEqual(new Map(["first", "second", "third"].map((name) => [name, sha(`body of ${name}`)])));
+  });
+
   it("a hash taken while the copy ran is not reused for a file changed after it (same size, new mtime), nor for a file replaced", async () => {
     await writeFile(path.join(root, "kept"), "kept one");
     await writeFile(path.join(root, "changed"), "version1");
