@@ -14,7 +14,7 @@ import { reconcileRecords, versionReaders } from "../image/records.js";
 import type { ImageInfo, ImageRepository } from "../image/repository.js";
 import { run } from "../exec/runner.js";
 import { captureRsyncArgs, copiedFileName, parseProgress2, rsyncOutcome } from "../exec/rsync-args.js";
-import { rshEnvironmentFor } from "../exec/rsh-shim.js";
+import { withRshEnvironment } from "../exec/rsh.js";
 import { connectSsh, type SshSession, type SshTarget } from "../exec/ssh.js";
 import { shellQuote } from "../format/shell.js";
 import type { Store } from "../store/store.js";
@@ -205,8 +205,8 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
         deleteExcluded,
       });
       let buffered = "";
-      return run("rsync", args, {
-        env: rshEnvironmentFor(target, deps.privateKeyFile, pinnedHostKey),
+      return withRshEnvironment(target, deps.privateKeyFile, pinnedHostKey, (env) => run("rsync", args, {
+        env,
         signal: copySignal,
         onStdout: (chunk) => {
           buffered += chunk;
@@ -222,7 +222,7 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
             if (progress) reporter.progress(progress.percent, progress.bytes);
           }
         },
-      });
+      }));
     };
     const firstCopy = copy(guessed, false);
     const previousManifest = previousDir ? readManifest(path.join(previousDir, "manifest.jsonl")).catch(() => undefined) : Promise.resolve(undefined);

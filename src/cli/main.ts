@@ -107,7 +107,7 @@ export async function main(invokedAs: string, argv: readonly string[]): Promise<
       out,
       signal: controller.signal,
       stdin: readStdin,
-      rshProgram: path.join(checkoutRoot(), "bin", "sysclone-rsh.js"),
+      rshProgram: path.join(checkoutRoot(), "bin", "sysclone-rsh"),
     };
     return await command.run(parsed, deps);
   } catch (error) {

@@ -19,6 +19,7 @@ const initrd = "sysclone initrd build (agent/initrd/build.sh)";
 
 export const runtimeNeeds: readonly RuntimeNeed[] = [
   { tool: "rsync", package: "rsync", need: "depends", why: "the image daemon of serve, imgcapture, updatenode; copied into the clone initrd" },
+  { tool: "ssh", package: "openssh-client", need: "depends", why: "imgcapture and updatenode: rsync's transport (bin/sysclone-rsh), the host key pinned" },
   { tool: "dnsmasq", package: "dnsmasq-base", need: "depends", why: "serve's DHCP/proxy-DHCP and TFTP" },
   { tool: "/usr/lib/ipxe/undionly.kpxe", package: "ipxe", need: "depends", why: "the iPXE binaries dnsmasq hands to firmware PXE" },
   { tool: "udp-sender", package: "udpcast", need: "depends", why: "multicast transport" },

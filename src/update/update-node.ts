@@ -4,7 +4,7 @@ import path from "node:path";
 import { agentPath, type SyscloneHome } from "../config/paths.js";
 import { SyscloneError, isSyscloneError } from "../errors/errors.js";
 import { archiveFlags, rsyncOutcome } from "../exec/rsync-args.js";
-import { rshEnvironmentFor } from "../exec/rsh-shim.js";
+import { withRshEnvironment } from "../exec/rsh.js";
 import { run } from "../exec/runner.js";
 import { connectSsh, describeHostKeys, hostKeyFingerprint, isPinnedHostKey, type SshSession, type SshTarget } from "../exec/ssh.js";
 import { shellQuote } from "../format/shell.js";
@@ -170,14 +170,16 @@ async function probeNode(connection: Connection, node: string, deps: UpdateDeps)
   return parseProbe(await remote(connection, node, "the node probe", "sh -s", await deps.readShared(agentPath(path.join("update", "probe.sh")))));
 }
 
-/** rsync from this server to the node over our ssh2 --rsh; returns the itemised changes. */
+/** rsync from this server to the node over bin/sysclone-rsh (OpenSSH, the host key pinned); returns the itemised changes. */
 async function pushWithRsync(connection: Connection, flags: readonly string[], sources: readonly string[], destination: string, deps: UpdateDeps, what: string): Promise<{ changed: string[]; deleted: string[] }> {
   let output = "";
-  const result = await run("rsync", [...flags, "--protect-args", `--rsh=${deps.rshProgram}`, "--out-format=%i %n%L", ...sources, `${connection.target.host}:${destination}`], {
-    env: rshEnvironmentFor(connection.target, deps.privateKeyFile, connection.session.hostKey),
-    signal: deps.signal,
-    onStdout: (chunk) => (output += chunk),
-  });
+  const result = await withRshEnvironment(connection.target, deps.privateKeyFile, connection.session.hostKey, (env) =>
+    run("rsync", [...flags, "--protect-args", `--rsh=${deps.rshProgram}`, "--out-format=%i %n%L", ...sources, `${connection.target.host}:${destination}`], {
+      env,
+      signal: deps.signal,
+      onStdout: (chunk) => (output += chunk),
+    }),
+  );
   if (deps.signal.aborted) throw new SyscloneError("NODE_TIMEOUT", `${what} was stopped: the node's time ran out`);
   if (rsyncOutcome(result.exitCode) === "failed") {
     const stderr = result.stderrTail.trim().split("\n").slice(-3).join(" | ");

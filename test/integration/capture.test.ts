@@ -9,6 +9,8 @@ import { builtinExcludes } from "../../src/capture/excludes.js";
 import { createGoldenClient, type GoldenClient } from "../../src/demo/golden-client.js";
 import { must } from "../../src/exec/must.js";
 import { run } from "../../src/exec/runner.js";
+import { withRshEnvironment } from "../../src/exec/rsh.js";
+import { resolveHome } from "../../src/config/paths.js";
 import { readManifest } from "../../src/image/manifest.js";
 import { parseLayoutXml } from "../../src/layout/xml.js";
 import { populateFidelityTree } from "../helpers/fidelity-tree.js";
@@ -200,6 +202,26 @@ describe("imgcapture refuses bad input with one clear line and changes nothing",
     expect(result.stderr).toContain("[SSH_HOSTKEY_CHANGED]");
     expect(result.stderr).toContain("chdef impostor hostkey=");
     expect(await readlink(path.join(home, "images", image, "current"))).toBe("v4");
+  });
+
+  it("rsync's transport (bin/sysclone-rsh, OpenSSH) logs in with our key and trusts only the pinned host key", async () => {
+    const rsh = path.join(projectRoot, "bin", "sysclone-rsh");
+    const key = resolveHome({ SYSCLONE_HOME: home }).privateKey;
+    const given: string[] = [];
+    const list = (pinned: string) =>
+      withRshEnvironment({ port: 22, user: "root" }, key, pinned, (env) => {
+        given.push(env["SYSCLONE_RSH_KNOWN_HOSTS"] ?? "");
+        return run("rsync", ["--list-only", "--protect-args", `--rsh=${rsh}`, `${golden.address}:${golden.root}/`], { env: { ...env, HOME: home } });
+      });
+    const good = await list(golden.hostKeyPublic);
+    expect(good.exitCode, good.stderrTail).toBe(0);
+    expect(good.stdoutTail).toMatch(/ etc\n/);
+    const impostor = await list("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE0mEtLvh3mFC6lo5Kfuhz+8+88H92+K7Ia027FFQns2");
+    expect(impostor.exitCode).not.toBe(0);
+    expect(impostor.stderrTail).toContain("Host key verification failed");
+    // The known_hosts it was given is gone once rsync is done.
+    expect(given).toHaveLength(2);
+    for (const file of given) expect(existsSync(path.dirname(file)), file).toBe(false);
   });
 
   it("a refused key says to install ours", async () => {

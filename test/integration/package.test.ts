@@ -62,7 +62,7 @@ describe("npm run package: dist/sysclone_<version>_amd64.deb", () => {
       expect(contents.get(`/usr/lib/sysclone/${packageJson.bin[name] ?? ""}`)?.mode, name).toBe("-rwxr-xr-x");
     }
     for (const file of [
-      "/usr/lib/sysclone/node/bin/node", "/usr/lib/sysclone/bin/sysclone-rsh.js", "/usr/lib/sysclone/agent/initrd/build.sh", "/usr/lib/sysclone/agent/collector.sh",
+      "/usr/lib/sysclone/node/bin/node", "/usr/lib/sysclone/bin/sysclone-rsh", "/usr/lib/sysclone/agent/initrd/build.sh", "/usr/lib/sysclone/agent/collector.sh",
     ]) expect(contents.get(file)?.mode, file).toBe("-rwxr-xr-x");
     for (const file of [
       "/etc/sysclone/sysclone.conf", "/lib/systemd/system/sysclone.service", "/usr/share/doc/sysclone/copyright", "/usr/lib/sysclone/package.json",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { captureRsyncArgs, parseProgress2, rsyncOutcome } from "../../../src/exec/rsync-args.js";
-import { parseRshArgs } from "../../../src/exec/rsh-shim.js";
+import { knownHostsLines } from "../../../src/exec/rsh.js";
 import { shellQuote } from "../../../src/format/shell.js";
 import { checkImageName } from "../../../src/image/names.js";
 import { combineExcludes, parseExcludeFile } from "../../../src/capture/excludes.js";
@@ -24,9 +24,11 @@ describe("capture rsync command line", () => {
     expect(parseProgress2("sending incremental file list")).toBeUndefined();
   });
 
-  it("parses how rsync calls the shim", () => {
-    expect(parseRshArgs(["10.0.0.2", "rsync", "--server", "--sender", "-s", "."])).toEqual({ user: undefined, host: "10.0.0.2", command: "rsync --server --sender -s ." });
-    expect(parseRshArgs(["-l", "admin", "host", "rsync"])).toEqual({ user: "admin", host: "host", command: "rsync" });
+  it("gives OpenSSH a known_hosts of the pinned keys only, under one alias, and refuses what is not a key", () => {
+    expect(knownHostsLines("ssh-ed25519 AAAAC3Nz,ecdsa-sha2-nistp256 AAAAE2Vj==")).toBe("sysclone-pinned ssh-ed25519 AAAAC3Nz\nsysclone-pinned ecdsa-sha2-nistp256 AAAAE2Vj==\n");
+    for (const bad of ["", "ssh-ed25519 AAAA\n* ssh-rsa BBBB", "ssh-ed25519", "ssh-ed25519 AA AA", "@cert-authority * ssh-rsa AAAA"]) {
+      expect(() => knownHostsLines(bad), JSON.stringify(bad)).toThrow(/pinned host key/);
+    }
   });
 
   it("quotes words for the remote shell", () => {
