@@ -37,7 +37,6 @@ npm run --silent build
 
 for bin in bin/*.js; do
   name=$(basename "$bin" .js)
-  [ "$name" = sysclone-rsh ] && continue
   target=/usr/local/bin/$name
   if [ "$(readlink "$target" 2>/dev/null)" != "$PWD/$bin" ]; then
     ln -sf "$PWD/$bin" "$target"
