@@ -15,7 +15,7 @@ import type { ImageInfo, ImageRepository } from "../image/repository.js";
 import { run } from "../exec/runner.js";
 import { captureRsyncArgs, copiedFileName, parseProgress2, rsyncOutcome } from "../exec/rsync-args.js";
 import { withRshEnvironment } from "../exec/rsh.js";
-import { connectSsh, type SshSession, type SshTarget } from "../exec/ssh.js";
+import type { SshSession, SshTarget } from "../exec/ssh.js";
 import { shellQuote } from "../format/shell.js";
 import type { Store } from "../store/store.js";
 import { builtinExcludes, combineExcludes, parseExcludeFile } from "./excludes.js";
@@ -132,15 +132,21 @@ export async function captureImage(options: CaptureOptions, deps: CaptureDeps): 
   };
 
   reporter.phase("connect", `connecting to ${options.node} (${target.user}@${host}:${target.port})`);
-  const session = await connectSsh(target);
-  const pinnedHostKey = target.pinnedHostKey ?? session.hostKey;
-  if (!target.pinnedHostKey) {
+  // With a key pinned, the copy does not wait for this connection (rsync's OpenSSH trusts only that key): it
+  // starts while ssh2 loads and connects, and the connection's errors (a changed key, a refused login) still
+  // come first, when the collector's facts are awaited below.
+  const connecting = import("../exec/ssh.js").then(({ connectSsh }) => connectSsh(target));
+  connecting.catch(() => undefined);
+  let pinnedHostKey = target.pinnedHostKey;
+  if (pinnedHostKey === undefined) {
+    const session = await connecting;
+    pinnedHostKey = session.hostKey;
     store.updateObject("node", options.node, { hostkey: session.hostKey });
     store.addEvent({ kind: "hostkey-pinned", node: options.node, message: `pinned host key ${session.hostKey.split(" ")[0] ?? ""}` });
     reporter.warn(`pinned the host key of ${options.node} on first use (${session.hostKey.split(" ")[0] ?? ""})`);
   }
   reporter.phase("collect", `collecting disk facts under ${options.root}`);
-  const collected = collectFacts(session, options.root, options.node).finally(() => session.close());
+  const collected = connecting.then((session) => collectFacts(session, options.root, options.node).finally(() => session.close()));
   // Awaited below on every path; this only keeps a failure that lands while other work runs from counting as unhandled.
   collected.catch(() => undefined);
   const osimageAttributes = store.getObject("osimage", osimage);

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SyscloneError } from "../errors/errors.js";
-import { pinnedHostKeys } from "./ssh.js";
+import { pinnedHostKeys } from "./host-keys.js";
 
 /**
  * rsync's --rsh for imgcapture and updatenode is bin/sysclone-rsh: OpenSSH, told by these variables

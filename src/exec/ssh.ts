@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import ssh2, { type CipherAlgorithm, type Client, type ConnectConfig } from "ssh2";
 import { SyscloneError } from "../errors/errors.js";
+import { pinnedHostKeys } from "./host-keys.js";
 
 export interface SshTarget {
   readonly node: string;
@@ -56,10 +57,7 @@ export function hostKeyFingerprint(hostKey: string): string {
   return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 
-/** The keys of a `hostkey` attribute: one or more "type base64", joined by ",". */
-export function pinnedHostKeys(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((key) => key.trim()).filter((key) => key !== "");
-}
+export { pinnedHostKeys };
 
 /** The fingerprints of a `hostkey` attribute, for messages and events ("none" when empty). */
 export function describeHostKeys(value: string | undefined): string {
