@@ -142,10 +142,12 @@ sc_inventory() {
 	printf "export HW_NICS='%s' HW_NIC_COUNT='%s'\n" "$names" "$index" >>"$env_file"
 	printf '],"dmi":{'
 	sep=""
-	for field in uuid:product_uuid serial:product_serial product:product_name vendor:sys_vendor biosVersion:bios_version; do
-		value=$(sc_inv_read "/sys/class/dmi/id/${field#*:}")
-		variable=$(echo "${field#*:}" | tr '[:lower:]' '[:upper:]')
-		printf "export HW_DMI_%s='%s'\n" "$variable" "$value" >>"$env_file"
+	# JSON key, /sys/class/dmi/id file, HW_DMI_ variable.
+	for field in uuid:product_uuid:PRODUCT_UUID serial:product_serial:PRODUCT_SERIAL product:product_name:PRODUCT_NAME \
+		vendor:sys_vendor:SYS_VENDOR biosVersion:bios_version:BIOS_VERSION; do
+		dmi_file=${field#*:}
+		value=$(sc_inv_read "/sys/class/dmi/id/${dmi_file%%:*}")
+		printf "export HW_DMI_%s='%s'\n" "${field##*:}" "$value" >>"$env_file"
 		[ -n "$value" ] || continue
 		printf '%s"%s":"%s"' "$sep" "${field%%:*}" "$value"
 		sep=","

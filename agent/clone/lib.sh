@@ -70,7 +70,25 @@ sc_retry() {
 
 # sc_http_status HEADERS: the last HTTP status in what wget -S wrote to HEADERS; empty when no answer came.
 sc_http_status() {
-	grep -o 'HTTP/1\.[01] [0-9][0-9][0-9]' "$1" 2>/dev/null | tail -n 1 | cut -d' ' -f2
+	awk 'match($0, /HTTP\/1\.[01] [0-9][0-9][0-9]/) { status = substr($0, RSTART + 9, 3) } END { print status }' "$1" 2>/dev/null
+}
+
+# sc_header NAME HEADERS: the value of the last NAME: header (any case) in what wget -S wrote to HEADERS, without
+# carriage returns or surrounding blanks; empty when there is none. One awk where grep | tail | sed | tr were four.
+sc_header() {
+	awk -v name="$1" 'BEGIN { name = tolower(name) ":" }
+		{ line = $0; gsub(/\r/, "", line); sub(/^[ \t]*/, "", line) }
+		tolower(substr(line, 1, length(name))) == name { value = substr(line, length(name) + 1); gsub(/^[ \t]+|[ \t]+$/, "", value) }
+		END { print value }' "$2" 2>/dev/null
+}
+
+# SC_TOKEN_DIGEST: the sha256 of this boot's token, as signatures name it; one sha256sum per clone (exported to the
+# plan), not one per signed answer.
+sc_set_token_digest() {
+	[ -n "${SC_TOKEN_DIGEST:-}" ] && return 0
+	SC_TOKEN_DIGEST=$(printf '%s' "$SC_TOKEN" | sha256sum)
+	SC_TOKEN_DIGEST=${SC_TOKEN_DIGEST%% *}
+	export SC_TOKEN_DIGEST
 }
 
 # sc_check_signature KIND BODY HEADERS: 0 when the x-sysclone-signature header in HEADERS (wget -S output) is the
@@ -78,15 +96,15 @@ sc_http_status() {
 # The key is the server's public key the initrd was built with ($SC_SIGNING_KEY); src/install/signing.ts signs
 # "sysclone-signature v1 KIND NODE SHA256(TOKEN)\n" followed by the body.
 sc_check_signature() {
-	signature=$(grep -i '^ *x-sysclone-signature:' "$3" 2>/dev/null | tail -n 1 | sed 's/^[^:]*: *//' | tr -d '\r ')
+	signature=$(sc_header x-sysclone-signature "$3")
 	if [ ! -r "${SC_SIGNING_KEY:-}" ]; then
 		SC_FAIL_DETAIL="no server signing key to check the $1 with (SC_SIGNING_KEY): rebuild the initrd with sysclone initrd build"
 	elif [ -z "$signature" ]; then
 		SC_FAIL_DETAIL="the $1 from $SC_SERVER is not signed: refusing it (an old server, or something between this node and the server)"
 	else
-		digest=$(printf '%s' "$SC_TOKEN" | sha256sum | cut -d' ' -f1)
+		sc_set_token_digest
 		{
-			printf 'sysclone-signature v1 %s %s %s\n' "$1" "$SC_NODE" "$digest"
+			printf 'sysclone-signature v1 %s %s %s\n' "$1" "$SC_NODE" "$SC_TOKEN_DIGEST"
 			cat "$2"
 		} >"$SC_WORK/signed.$1"
 		if printf '%s' "$signature" | openssl base64 -d -A >"$SC_WORK/signature.$1" 2>/dev/null &&

@@ -71,7 +71,7 @@ if ! sc_check_signature plan "$SC_WORK/plan.sh" "$SC_WORK/plan.sh.headers" 2>>"$
 	sc_post fail "{\"step\":\"plan\",\"message\":\"$(sc_json_string "$SC_FAIL_DETAIL")\",\"exit\":5}" 3 2>>"$SC_LOG" || true
 	exit 5
 fi
-RSYNC_PASSWORD=$(grep -i '^ *x-sysclone-rsync-password:' "$SC_WORK/plan.sh.headers" | sed 's/^[^:]*: *//' | tr -d '\r')
+RSYNC_PASSWORD=$(sc_header x-sysclone-rsync-password "$SC_WORK/plan.sh.headers")
 export RSYNC_PASSWORD
 rm -f "$SC_WORK/plan.sh.headers"
 # The plan's output goes to the console and its log; the log is shipped to the server at the end or on failure.

@@ -130,6 +130,37 @@ describe("sc_json_string", () => {
   }, 60_000);
 });
 
+describe("what the clone reads of the server's answers", () => {
+  // As busybox wget -S writes them to stderr: a redirect first, then the answer; header names in any case, CRLF kept.
+  const headers = [
+    "Connecting to 10.0.0.1:8080 (10.0.0.1:8080)",
+    "  HTTP/1.1 302 Found\r",
+    "  x-sysclone-signature: stale==\r",
+    "  HTTP/1.1 200 OK\r",
+    "  X-Sysclone-Signature:   c2lnbmF0dXJl+/==  \r",
+    "  x-sysclone-rsync-password: Abc-_123\r",
+    "  content-type: text/x-shellscript\r",
+    "",
+  ].join("\n");
+  it.each(shells)("under %s: the last status and the last value of each header, no CR or blanks; the token's digest", async (...shell) => {
+    await writeFile(path.join(work, "answer.headers"), headers);
+    await writeFile(path.join(work, "none.headers"), "wget: can't connect to remote host: Connection refused\n");
+    const script = [
+      `. ${agentPath("clone/lib.sh")}`,
+      'for f in answer none; do echo "status=[$(sc_http_status "$SC_WORK/$f.headers")]"; done',
+      'echo "signature=[$(sc_header x-sysclone-signature "$SC_WORK/answer.headers")]"',
+      'echo "password=[$(sc_header X-SYSCLONE-RSYNC-PASSWORD "$SC_WORK/answer.headers")]"',
+      'echo "missing=[$(sc_header x-sysclone-other "$SC_WORK/answer.headers")][$(sc_header x-sysclone-signature "$SC_WORK/nowhere")]"',
+      'sc_set_token_digest; echo "digest=$SC_TOKEN_DIGEST"',
+    ].join("\n");
+    const result = await run(shell[0], [...shell[1], "-c", script], { env: { PATH: process.env["PATH"] ?? "", SC_WORK: work, SC_TOKEN: "per-boot token" } });
+    expect(result.exitCode, result.stderrTail).toBe(0);
+    expect(result.stdoutTail).toBe(
+      ["status=[200]", "status=[]", "signature=[c2lnbmF0dXJl+/==]", "password=[Abc-_123]", "missing=[][]", `digest=${sha("per-boot token")}`, ""].join("\n"),
+    );
+  });
+});
+
 describe("sc_rsync_progress", () => {
   // rsync --info=progress2 lines for an image of 1,000,000 bytes: a fast copy prints hundreds a second.
   const line = (percent: number): string => `     ${(percent * 10_000).toLocaleString("en-US")} ${percent}%   10.00MB/s    0:00:01 (xfr#${percent}, to-chk=0/9)\r`;
