@@ -4,13 +4,26 @@
 # sc_inventory [ENVFILE]: prints the inventory as JSON (src/plan/model.ts Inventory); with ENVFILE, also writes it
 # there as `export HW_…='…'` lines, the environment pre-install scripts run with. SC_TARGET_DIR set: no disks.
 
-# Only characters that need no escaping in JSON nor in single quotes; at most 200.
+# Only characters that need no escaping in JSON nor in single quotes; at most 200. A value that is already clean
+# (nearly all are) costs no process: every process is 5-10 ms here and several times that in an emulated machine.
 sc_inv_clean() {
-	printf '%s' "$1" | tr -cd 'A-Za-z0-9 ._:()@/,+-' | cut -c1-200
+	case $1 in
+	*[!A-Za-z0-9\ ._:\(\)@/,+-]*) printf '%s' "$1" | tr -cd 'A-Za-z0-9 ._:()@/,+-' | cut -c1-200 ;;
+	*) if [ "${#1}" -le 200 ]; then printf '%s' "$1"; else printf '%s' "$1" | cut -c1-200; fi ;;
+	esac
+}
+
+# sc_inv_get FILE [DEFAULT]: sets inv to the first line of FILE, read by the shell itself (no cat); DEFAULT when FILE
+# cannot be read (missing, or a /sys value the device cannot give now, like a down link's speed) or is empty.
+sc_inv_get() {
+	inv=
+	{ IFS= read -r inv || :; } 2>/dev/null <"$1" || inv=
+	[ -n "$inv" ] || inv=${2:-}
 }
 
 sc_inv_read() {
-	if [ -r "$1" ]; then sc_inv_clean "$(head -c 400 "$1" 2>/dev/null || true)"; fi
+	sc_inv_get "$1"
+	[ -z "$inv" ] || sc_inv_clean "$inv"
 }
 
 # How the disk is attached, from its name and where its device sits in /sys.
@@ -20,7 +33,7 @@ sc_inv_transport() {
 	vd*) echo virtio; return ;;
 	md*) echo md; return ;;
 	esac
-	where=$(readlink -f "/sys/block/$1/device" 2>/dev/null || true)
+	where=$(cd -P "/sys/block/$1/device" 2>/dev/null && pwd) || where=""
 	case "$where" in
 	*/usb*) echo usb ;;
 	*/ata*) echo sata ;;
@@ -47,9 +60,10 @@ sc_inv_holder() {
 
 # Installed memory: the online memory blocks (what the DIMMs give, not MemTotal's share after the kernel); else MemTotal.
 sc_inv_memory() {
-	if [ -r /sys/devices/system/memory/block_size_bytes ]; then
-		block=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
-		online=$(cat /sys/devices/system/memory/memory*/online 2>/dev/null | grep -c '^1$' || true)
+	sc_inv_get /sys/devices/system/memory/block_size_bytes
+	if [ -n "$inv" ]; then
+		block=$((0x$inv))
+		online=$(awk '$1 == 1 { n++ } END { print n + 0 }' /sys/devices/system/memory/memory*/online 2>/dev/null || true)
 		if [ "${online:-0}" -gt 0 ]; then
 			echo $((block * online))
 			return
@@ -63,8 +77,10 @@ sc_inventory() {
 	env_file=${1:-/dev/null}
 	: >"$env_file"
 	firmware=$([ -d /sys/firmware/efi ] && echo uefi || echo bios)
-	cpus=$(grep -c '^processor' /proc/cpuinfo)
-	cpu_model=$(sc_inv_clean "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)")
+	cpu=$(awk '/^processor/ { n++ } /^model name/ && !seen { seen = 1; model = $0; sub(/^model name[ \t]*: /, "", model) }
+		END { print n + 0 " " model }' /proc/cpuinfo)
+	cpus=${cpu%% *}
+	cpu_model=$(sc_inv_clean "${cpu#* }")
 	memory=$(sc_inv_memory)
 	printf '{"firmware":"%s","cpu":{"count":%s' "$firmware" "$cpus"
 	[ -n "$cpu_model" ] && printf ',"model":"%s"' "$cpu_model"
@@ -86,18 +102,23 @@ sc_inventory() {
 				;;
 			loop* | ram* | zram* | sr* | fd* | dm-* | nbd*) continue ;;
 			esac
-			size=$(($(cat "$dir/size") * 512))
+			sc_inv_get "$dir/size" 0
+			size=$((inv * 512))
 			[ "$size" -gt 0 ] || continue
 			name=$(sc_inv_clean "$name")
 			model=$(sc_inv_read "$dir/device/model")
 			serial=$(sc_inv_read "$dir/device/serial")
-			rotational=$(cat "$dir/queue/rotational" 2>/dev/null || echo 0)
+			sc_inv_get "$dir/queue/rotational" 0
+			rotational=$inv
 			transport=$(sc_inv_transport "$name")
 			holder=$(sc_inv_holder "$name")
 			printf '%s{"name":"%s","sizeBytes":%s' "$sep" "$name" "$size"
-			[ "$(cat "$dir/removable" 2>/dev/null || echo 0)" = 1 ] && printf ',"removable":true'
-			[ "$(cat "$dir/ro" 2>/dev/null || echo 0)" = 1 ] && printf ',"readOnly":true'
-			[ "$(cat "$dir/queue/logical_block_size" 2>/dev/null || echo 512)" = 4096 ] && printf ',"logicalSectorSize":4096'
+			sc_inv_get "$dir/removable" 0
+			[ "$inv" = 1 ] && printf ',"removable":true'
+			sc_inv_get "$dir/ro" 0
+			[ "$inv" = 1 ] && printf ',"readOnly":true'
+			sc_inv_get "$dir/queue/logical_block_size" 512
+			[ "$inv" = 4096 ] && printf ',"logicalSectorSize":4096'
 			[ -n "$model" ] && printf ',"model":"%s"' "$model"
 			[ -n "$serial" ] && printf ',"serial":"%s"' "$serial"
 			if [ "$rotational" = 1 ]; then printf ',"rotational":true'; else printf ',"rotational":false'; fi
@@ -120,14 +141,19 @@ sc_inventory() {
 	for dir in /sys/class/net/*; do
 		name=${dir##*/}
 		[ "$name" = lo ] && continue
-		mac=$(tr 'A-F' 'a-f' <"$dir/address" 2>/dev/null || true)
+		sc_inv_get "$dir/address"
+		mac=$inv
+		case "$mac" in *[A-F]*) mac=$(printf '%s' "$mac" | tr 'A-F' 'a-f') ;; esac
 		case "$mac" in ??:??:??:??:??:??) ;; *) continue ;; esac
 		[ "$mac" = 00:00:00:00:00:00 ] && continue
 		name=$(sc_inv_clean "$name")
-		driver=$(readlink "$dir/device/driver" 2>/dev/null || true)
+		# The driver is the name of the directory its link leads to: cd -P in a subshell, not a readlink process.
+		driver=$(cd -P "$dir/device/driver" 2>/dev/null && pwd) || driver=""
 		driver=$(sc_inv_clean "${driver##*/}")
-		carrier=$(cat "$dir/carrier" 2>/dev/null || echo 0)
-		speed=$(cat "$dir/speed" 2>/dev/null || echo -1)
+		sc_inv_get "$dir/carrier" 0
+		carrier=$inv
+		sc_inv_get "$dir/speed" -1
+		speed=$inv
 		printf '%s{"name":"%s","mac":"%s"' "$sep" "$name" "$mac"
 		[ -n "$driver" ] && printf ',"driver":"%s"' "$driver"
 		if [ "$carrier" = 1 ]; then printf ',"link":true'; else printf ',"link":false'; fi

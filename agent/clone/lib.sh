@@ -5,11 +5,75 @@
 
 SC_STEP=start
 SC_FINISHED=0
-SC_STARTED=$(date +%s)
 SC_VERIFIED=0
 
+# The clock: one `date` per clone, then /proc/uptime, read by the shell itself, for every log line and duration (a
+# process per line cost 5-10 ms here and several times that in an emulated machine). SC_CLOCK_UP (uptime in 1/100 s)
+# and SC_CLOCK_DAY (the second of the day then) are exported, so the plan, which sources this file again, keeps them.
+sc_uptime() {
+	sc_up=
+	{ read -r sc_up _ || :; } 2>/dev/null </proc/uptime || sc_up=
+	case $sc_up in
+	*[0-9].[0-9][0-9]) sc_up=${sc_up%.*}${sc_up#*.} ;;
+	*) sc_up= ;;
+	esac
+	# Leading zeros would make it octal.
+	while [ "${#sc_up}" -gt 1 ] && [ "${sc_up#0}" != "$sc_up" ]; do sc_up=${sc_up#0}; done
+}
+
+# sc_time_of_day: sc_tod, the second of the day by `date` (the fallback, and the clock's start).
+sc_time_of_day() {
+	read -r sc_h sc_m sc_s <<EOF
+$(date '+%H %M %S')
+EOF
+	sc_tod=$((${sc_h#0} * 3600 + ${sc_m#0} * 60 + ${sc_s#0}))
+}
+
+if [ -z "${SC_CLOCK_DAY:-}" ]; then
+	sc_uptime
+	sc_time_of_day
+	SC_CLOCK_UP=$sc_up
+	SC_CLOCK_DAY=$sc_tod
+	export SC_CLOCK_UP SC_CLOCK_DAY
+fi
+
+# sc_clock: SC_ELAPSED, whole seconds since the clone started, and SC_HMS, the time of day (HH:MM:SS).
+sc_clock() {
+	sc_uptime
+	if [ -n "$sc_up" ] && [ -n "${SC_CLOCK_UP:-}" ]; then
+		SC_ELAPSED=$(((sc_up - SC_CLOCK_UP) / 100))
+		# The clock started somewhere within date's second: half a second is the best guess, and keeps it within one.
+		sc_t=$(((SC_CLOCK_DAY * 100 + 50 + sc_up - SC_CLOCK_UP) / 100 % 86400))
+	else
+		sc_time_of_day
+		SC_ELAPSED=$(((sc_tod - SC_CLOCK_DAY + 86400) % 86400))
+		sc_t=$sc_tod
+	fi
+	sc_h=$((sc_t / 3600))
+	sc_m=$((sc_t / 60 % 60))
+	sc_s=$((sc_t % 60))
+	[ "$sc_h" -ge 10 ] || sc_h=0$sc_h
+	[ "$sc_m" -ge 10 ] || sc_m=0$sc_m
+	[ "$sc_s" -ge 10 ] || sc_s=0$sc_s
+	SC_HMS=$sc_h:$sc_m:$sc_s
+}
+
 sc_log() {
-	printf 'sysclone: %s %s\n' "$(date +%H:%M:%S)" "$*" >&2
+	sc_clock
+	printf 'sysclone: %s %s\n' "$SC_HMS" "$*" >&2
+}
+
+# sc_line FILE: sets sc_line to FILE's first line, read by the shell itself (no cat); empty when FILE cannot be read.
+sc_line() {
+	sc_line=
+	{ read -r sc_line || :; } 2>/dev/null <"$1" || sc_line=
+}
+
+# sc_read_rc FILE: sets rc to the exit status a pipeline's first command wrote to FILE (1 when there is none).
+sc_read_rc() {
+	sc_line "$1"
+	rc=$sc_line
+	case $rc in '' | *[!0-9]*) rc=1 ;; esac
 }
 
 # JSON string body of $1: quotes, backslashes, tabs and newlines escaped, other control characters dropped.
@@ -149,7 +213,8 @@ sc_require_disk() {
 		sc_log "disk $1 is missing"
 		return 1
 	fi
-	actual=$(($(cat "/sys/class/block/$name/size") * 512))
+	sc_line "/sys/class/block/$name/size"
+	actual=$((${sc_line:-0} * 512))
 	if [ "$actual" -ne "$2" ]; then
 		sc_log "disk $1 is $actual bytes, the plan was made for $2: refusing to write"
 		return 1
@@ -203,11 +268,11 @@ sc_pull() {
 	while :; do
 		rcfile="$SC_WORK/rc.$$"
 		{
-			rc=0
-			"$@" || rc=$?
-			echo "$rc" >"$rcfile"
+			pull_rc=0
+			"$@" || pull_rc=$?
+			echo "$pull_rc" >"$rcfile"
 		} | sc_rsync_progress "$total"
-		rc=$(cat "$rcfile")
+		sc_read_rc "$rcfile"
 		[ "$rc" -eq 0 ] && return 0
 		case "$rc" in
 		5 | 10 | 12 | 30 | 35) ;;
@@ -262,8 +327,18 @@ sc_get_signed() {
 sc_pull_archive() {
 	sc_archive_host=${SC_SERVER#*://}
 	sc_archive_host=${sc_archive_host%%/*}
-	sc_archive_dev=$(ip route get "${sc_archive_host%:*}" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
-	sc_archive_speed=$(cat "/sys/class/net/${sc_archive_dev:-none}/speed" 2>/dev/null || echo 0)
+	sc_archive_dev=
+	sc_word_after=
+	# The first word after "dev" in ip's answer, split by the shell (no sed and head).
+	for sc_word in $(ip route get "${sc_archive_host%:*}" 2>/dev/null); do
+		if [ "$sc_word_after" = dev ]; then
+			sc_archive_dev=$sc_word
+			break
+		fi
+		sc_word_after=$sc_word
+	done
+	sc_line "/sys/class/net/${sc_archive_dev:-none}/speed"
+	sc_archive_speed=$sc_line
 	case "$sc_archive_speed" in '' | *[!0-9]*) sc_archive_speed=0 ;; esac
 	sc_archive_url=$1
 	if [ "$sc_archive_speed" -ge 10000 ]; then
@@ -280,12 +355,13 @@ sc_pull_archive_once() {
 	# Plain tar goes straight from wget to tar: a cat between them cost a copy of every byte (0.4 s of CPU per 474 MB).
 	case "$1" in *compress=none*) sc_plain=1 ;; *) sc_plain=0 ;; esac
 	{
-		rc=0
-		wget -q -S -O - --header "Authorization: Bearer $SC_TOKEN" "$1" 2>"$SC_WORK/archive.headers" || rc=$?
-		echo "$rc" >"$rcfile"
-	} | if [ "$sc_plain" = 1 ]; then sc_untar "$2" -v; else zstd -dc | sc_untar "$2" -v; fi >"${SC_VERIFY_FIFO:-/dev/null}" ||
-		{ [ "$(cat "$rcfile")" -ne 0 ] || echo 1 >"$rcfile"; }
-	[ "$(cat "$rcfile")" -eq 0 ] && return 0
+		get_rc=0
+		wget -q -S -O - --header "Authorization: Bearer $SC_TOKEN" "$1" 2>"$SC_WORK/archive.headers" || get_rc=$?
+		echo "$get_rc" >"$rcfile"
+	} | if [ "$sc_plain" = 1 ]; then sc_untar "$2" ${SC_VERIFY_FIFO:+-v}; else zstd -dc | sc_untar "$2" ${SC_VERIFY_FIFO:+-v}; fi >"${SC_VERIFY_FIFO:-/dev/null}" ||
+		{ sc_read_rc "$rcfile" && [ "$rc" -ne 0 ] || echo 1 >"$rcfile"; }
+	sc_read_rc "$rcfile"
+	[ "$rc" -eq 0 ] && return 0
 	status=$(sc_http_status "$SC_WORK/archive.headers")
 	case "$status" in
 	4??)
@@ -355,21 +431,21 @@ sc_verify_begin() {
 	fi
 	SC_STEP=$sc_verify_step
 	if [ "$SC_VERIFY_HASH" = yes ]; then
-		awk -F '\t' '$1 == "f" { print $6 "  " $7 }' "$SC_VERIFY_LIST" >"$SC_WORK/verify.sha256"
+		SC_VERIFIED=$(awk -F '\t' -v out="$SC_WORK/verify.sha256" '$1 == "f" { print $6 "  " $7 >out; n++ } END { close(out); print n + 0 }' "$SC_VERIFY_LIST")
+		[ "$SC_VERIFIED" -gt 0 ] || : >"$SC_WORK/verify.sha256"
 	else
 		: >"$SC_WORK/verify.sha256"
+		SC_VERIFIED=0
 	fi
-	SC_VERIFIED=$(wc -l <"$SC_WORK/verify.sha256" | tr -d ' ')
-	rm -rf "$SC_WORK/verify.early" "$SC_WORK/verify.late"
+	rm -rf "$SC_WORK/verify.early" "$SC_WORK/verify.late" "$SC_WORK/verify.names"
 	mkdir -p "$SC_WORK/verify.early" "$SC_WORK/verify.late"
+	SC_VERIFY_FIFO=
+	SC_VERIFY_PID=
+	# Without hashing nothing reads the copy's names: the copy names nothing (no tar -v, no FIFO to drain).
+	[ "$SC_VERIFY_HASH" = yes ] || return 0
 	SC_VERIFY_FIFO="$SC_WORK/verify.names"
-	rm -f "$SC_VERIFY_FIFO"
 	mkfifo "$SC_VERIFY_FIFO"
-	if [ "$SC_VERIFY_HASH" = yes ]; then
-		sc_hash_stream "$SC_VERIFY_ROOT" "$SC_WORK/verify.early" "$SC_VERIFY_LIST" <"$SC_VERIFY_FIFO" &
-	else
-		cat "$SC_VERIFY_FIFO" >/dev/null &
-	fi
+	sc_hash_stream "$SC_VERIFY_ROOT" "$SC_WORK/verify.early" "$SC_VERIFY_LIST" <"$SC_VERIFY_FIFO" &
 	SC_VERIFY_PID=$!
 	# Held open here so the hashers see the end of the names only when sc_verify_end says so (a retried copy writes again).
 	exec 7>"$SC_VERIFY_FIFO"
@@ -425,8 +501,10 @@ sc_verify_end() {
 	root=$1
 	mode=$2
 	shift 2
-	exec 7>&-
-	wait "$SC_VERIFY_PID" || true
+	if [ -n "$SC_VERIFY_PID" ]; then
+		exec 7>&-
+		wait "$SC_VERIFY_PID" || true
+	fi
 	sc_verify_pass "$root" "$mode" "$SC_WORK/verify.sha256"
 	if [ -s "$SC_WORK/verify.bad" ] || [ "$SC_VERIFY_EXTRA" -gt 0 ] || [ -s "$SC_WORK/meta.extra.walk" ]; then
 		if [ $# -eq 0 ]; then
@@ -478,15 +556,20 @@ sc_verify_end() {
 # entries the manifest does not list (MODE meta only).
 sc_verify_pass() {
 	w=$SC_WORK
-	cat "$w"/verify.early/*.sum >"$w/verify.got" 2>/dev/null || : >"$w/verify.got"
-	awk 'FILENAME == ARGV[1] { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
-		"$w/verify.got" "$3" >"$w/verify.todo"
-	rm -rf "$w/verify.late"
-	mkdir -p "$w/verify.late"
-	[ -s "$w/verify.todo" ] && sc_hash_stream "$1" "$w/verify.late" "${SC_VERIFY_LIST:-}" <"$w/verify.todo"
-	cat "$w"/verify.late/*.sum >>"$w/verify.got" 2>/dev/null || true
-	awk 'FILENAME == ARGV[1] { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
-		"$w/verify.got" "$3" >"$w/verify.bad"
+	# An empty hash list (verify=no) has nothing to hash or compare.
+	if [ -s "$3" ]; then
+		cat "$w"/verify.early/*.sum >"$w/verify.got" 2>/dev/null || : >"$w/verify.got"
+		awk 'FILENAME == ARGV[1] { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
+			"$w/verify.got" "$3" >"$w/verify.todo"
+		rm -rf "$w/verify.late"
+		mkdir -p "$w/verify.late"
+		[ -s "$w/verify.todo" ] && sc_hash_stream "$1" "$w/verify.late" "${SC_VERIFY_LIST:-}" <"$w/verify.todo"
+		cat "$w"/verify.late/*.sum >>"$w/verify.got" 2>/dev/null || true
+		awk 'FILENAME == ARGV[1] { got[substr($0, 67)] = substr($0, 1, 64); next } got[substr($0, 67)] != substr($0, 1, 64) { print substr($0, 67) }' \
+			"$w/verify.got" "$3" >"$w/verify.bad"
+	else
+		: >"$w/verify.bad"
+	fi
 	SC_VERIFY_EXTRA=0
 	: >"$w/meta.extras"
 	: >"$w/meta.extra.walk"
@@ -527,8 +610,9 @@ sc_verify_pass() {
 			for (p in want) if (!(p in seen)) print p
 			print extras + 0 > extra
 		}' "$SC_VERIFY_LIST" "$w/meta.actual" "$w/meta.links" >>"$w/verify.bad"
-	SC_VERIFY_EXTRA=$(cat "$w/meta.extra")
-	sort -u "$w/verify.bad" -o "$w/verify.bad"
+	sc_line "$w/meta.extra"
+	SC_VERIFY_EXTRA=${sc_line:-0}
+	[ ! -s "$w/verify.bad" ] || sort -u "$w/verify.bad" -o "$w/verify.bad"
 }
 
 # sc_pull_multicast JOIN_URL ROOT FALLBACK_SECONDS: receive the image from the server's udp-sender
@@ -559,18 +643,20 @@ sc_pull_multicast() {
 	portbase=$(sed -n 's/^portbase=//p' "$answer")
 	address=$(sed -n 's/^address=//p' "$answer")
 	sc_log "multicast: joined session $session (port $portbase)"
-	started=$(date +%s)
+	sc_clock
+	started=$SC_ELAPSED
 	rcfile="$SC_WORK/udp-receiver.rc"
 	{
-		rc=0
+		recv_rc=0
 		timeout "${SC_MULTICAST_TIMEOUT:-7200}" udp-receiver --nokbd --portbase "$portbase" --mcast-rdv-address "$address" \
-			2>"$SC_WORK/udp-receiver.log" || rc=$?
-		echo "$rc" >"$rcfile"
+			2>"$SC_WORK/udp-receiver.log" || recv_rc=$?
+		echo "$recv_rc" >"$rcfile"
 	} | zstd -dc 2>/dev/null | sc_untar "$2" 2>"$SC_WORK/multicast-tar.log" || true
-	rc=$(cat "$rcfile")
+	sc_read_rc "$rcfile"
 	bytes=$(tr '\r' '\n' <"$SC_WORK/udp-receiver.log" | sed -n 's/^bytes= *\([0-9 ]*[0-9]\).*/\1/p' | tail -n 1 | tr -d ' ')
 	bytes=${bytes:-0}
-	seconds=$(($(date +%s) - started))
+	sc_clock
+	seconds=$((SC_ELAPSED - started))
 	[ "$seconds" -gt 0 ] || seconds=1
 	rate=$((bytes / seconds))
 	if [ "$rc" -eq 0 ]; then
@@ -603,7 +689,8 @@ sc_wipe_disk() {
 	done
 	wipefs -a -q "$1"
 	if ! blkdiscard -f "$1" 2>/dev/null; then
-		sectors=$(cat "/sys/block/$name/size")
+		sc_line "/sys/block/$name/size"
+		sectors=$sc_line
 		dd if=/dev/zero of="$1" bs=1M count=1 conv=fsync 2>/dev/null
 		dd if=/dev/zero of="$1" bs=512 seek=$((sectors - 2048)) count=2048 conv=fsync 2>/dev/null
 	fi
@@ -653,7 +740,7 @@ sc_postscript() {
 # systemd unit. Best effort: a clone that cannot report still boots.
 sc_firstboot() {
 	root=${1%/}
-	kit=$(dirname "$SC_LIB")/firstboot
+	kit=${SC_LIB%/*}/firstboot
 	# Every clone makes its own SSH host keys on first boot (sysclone-hostkeys.service, before sshd):
 	# an image captured before imgcapture left the golden client's private keys out still holds them.
 	for key in "$root"/etc/ssh/ssh_host_*key*; do
@@ -663,37 +750,41 @@ sc_firstboot() {
 			break
 		fi
 	done
-	mkdir -p "$root/usr/local/sbin"
+	sc_systemd=0
+	[ -d "$root/etc/systemd/system" ] && sc_systemd=1
+	wants="$root/etc/systemd/system/multi-user.target.wants"
+	if ! token=$(wget -q -O - --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+		--post-data '{}' "$SC_SERVER/install/$SC_NODE/firstboot"); then
+		token=
+		sc_log "the server gave no first-boot credential: this clone will not report its first boot"
+	fi
+	# One mkdir, cp and ln for all the kit's pieces: each process counts in an emulated machine.
+	set -- "$root/usr/local/sbin"
+	[ -z "$token" ] || set -- "$@" "$root/var/lib/sysclone"
+	[ "$sc_systemd" = 0 ] || set -- "$@" "$wants"
+	mkdir -p "$@"
 	cp "$kit/sysclone-firstboot" "$root/usr/local/sbin/sysclone-firstboot"
 	chmod 0755 "$root/usr/local/sbin/sysclone-firstboot"
-	sc_systemd=0
-	if [ -d "$root/etc/systemd/system" ]; then
-		sc_systemd=1
-		cp "$kit/sysclone-hostkeys.service" "$root/etc/systemd/system/"
-		mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
-		ln -sf ../sysclone-hostkeys.service "$root/etc/systemd/system/multi-user.target.wants/sysclone-hostkeys.service"
+	if [ "$sc_systemd" = 1 ]; then
+		set -- "$kit/sysclone-hostkeys.service"
+		[ -z "$token" ] || set -- "$@" "$kit/sysclone-firstboot.service"
+		cp "$@" "$root/etc/systemd/system/"
+		set -- ../sysclone-hostkeys.service
+		[ -z "$token" ] || set -- "$@" ../sysclone-firstboot.service
+		ln -sf "$@" "$wants/"
 	elif [ -d "$root/etc/ssh" ]; then
 		sc_log "the image has no systemd: run '/usr/local/sbin/sysclone-firstboot hostkeys' before sshd starts to make this clone's SSH host keys"
 	fi
-	if ! token=$(wget -q -O - --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
-		--post-data '{}' "$SC_SERVER/install/$SC_NODE/firstboot"); then
-		sc_log "the server gave no first-boot credential: this clone will not report its first boot"
-		return 0
-	fi
-	mkdir -p "$root/var/lib/sysclone"
+	[ -n "$token" ] || return 0
 	(umask 077 && printf 'SERVER=%s\nNODE=%s\nTOKEN=%s\n' "$SC_SERVER" "$SC_NODE" "$token" >"$root/var/lib/sysclone/firstboot")
-	if [ "$sc_systemd" = 1 ]; then
-		cp "$kit/sysclone-firstboot.service" "$root/etc/systemd/system/"
-		ln -sf ../sysclone-firstboot.service "$root/etc/systemd/system/multi-user.target.wants/sysclone-firstboot.service"
-	else
-		sc_log "the image has no systemd: run /usr/local/sbin/sysclone-firstboot at boot to report it"
-	fi
+	[ "$sc_systemd" = 1 ] || sc_log "the image has no systemd: run /usr/local/sbin/sysclone-firstboot at boot to report it"
 }
 
 # The clone is done only when the server has recorded it: finish is retried until it answers (a repeat of a
 # finish it already recorded is answered ok), so node and server agree. A refusal (4xx) ends the clone as failed.
 sc_finish() {
-	seconds=$(($(date +%s) - SC_STARTED))
+	sc_clock
+	seconds=$SC_ELAPSED
 	sc_log "clone finished in ${seconds}s; then: $1"
 	sc_ship_log
 	if ! sc_retry "finish report" sc_finish_once "{\"verifiedFiles\":$SC_VERIFIED,\"seconds\":$seconds}"; then

@@ -10,7 +10,9 @@ set -eu
 
 : "${SC_SERVER:?SC_SERVER is required}" "${SC_NODE:?SC_NODE is required}" "${SC_TOKEN:?SC_TOKEN is required}"
 SC_WORK=${SC_WORK:-/tmp/sysclone}
-SC_LIB=${SC_LIB:-$(dirname "$0")/lib.sh}
+case $0 in */*) SC_LIB=${SC_LIB:-${0%/*}/lib.sh} ;; *) SC_LIB=${SC_LIB:-lib.sh} ;; esac
+# A path with a directory, so ${SC_LIB%/*} names it (dirname without a process).
+case $SC_LIB in */*) ;; *) SC_LIB=./$SC_LIB ;; esac
 mkdir -p "$SC_WORK"
 SC_LOG="$SC_WORK/clone.log"
 : >"$SC_LOG"
@@ -24,9 +26,9 @@ if [ ! -r "$SC_SIGNING_KEY" ] || ! command -v openssl >/dev/null 2>&1; then
 fi
 
 # shellcheck source=agent/clone/inventory.sh
-. "$(dirname "$SC_LIB")/inventory.sh"
+. "${SC_LIB%/*}/inventory.sh"
 # shellcheck source=agent/clone/prescripts.sh
-. "$(dirname "$SC_LIB")/prescripts.sh"
+. "${SC_LIB%/*}/prescripts.sh"
 
 # POST the inventory to /install/NODE/$1, the answer into $2 (headers in $2.headers). 2: refused (4xx), 1: no answer.
 # shellcheck disable=SC2317 # called through sc_retry
@@ -76,8 +78,9 @@ export RSYNC_PASSWORD
 rm -f "$SC_WORK/plan.sh.headers"
 # The plan's output goes to the console and its log; the log is shipped to the server at the end or on failure.
 {
-	rc=0
-	sh "$SC_WORK/plan.sh" 2>&1 || rc=$?
-	echo "$rc" >"$SC_WORK/plan.rc"
+	plan_rc=0
+	sh "$SC_WORK/plan.sh" 2>&1 || plan_rc=$?
+	echo "$plan_rc" >"$SC_WORK/plan.rc"
 } | tee -a "$SC_LOG" >&2
-exit "$(cat "$SC_WORK/plan.rc")"
+sc_read_rc "$SC_WORK/plan.rc"
+exit "$rc"

@@ -188,3 +188,105 @@ describe("sc_rsync_progress", () => {
     expect(sent.map((post) => post.percent)).toEqual([10 + 7, 10 + 14, 10 + 21]);
   });
 });
+
+// Every process the clone starts costs 5-10 ms here and several times that in an emulated machine; these helpers
+// used to start one per log line and one or more per inventory value. Stand-ins named like the tools they replace
+// log their calls and run the real one, under dash (busybox sh may run its own applets in-process).
+async function toolLog(names: readonly string[]): Promise<{ bin: string; calls: () => Promise<string[]> }> {
+  const bin = path.join(work, "bin");
+  await mkdir(bin, { recursive: true });
+  for (const name of names) {
+    const real = (await run("sh", ["-c", `command -v ${name}`])).stdoutTail.trim();
+    await writeFile(path.join(bin, name), `#!/bin/sh\necho ${name} >>"${path.join(work, "calls")}"\nexec ${real} "$@"\n`);
+    await chmod(path.join(bin, name), 0o755);
+  }
+  return { bin, calls: async () => (await readFile(path.join(work, "calls"), "utf8").catch(() => "")).split("\n").filter((l) => l !== "") };
+}
+
+describe("the clone's clock", () => {
+  it.each(shells)("under %s: log lines carry the time of day within a second, and the elapsed time carries into the plan", async (...shell) => {
+    const script = [
+      "set -eu",
+      `. ${agentPath("clone/lib.sh")}`,
+      "sc_log first 2>&1",
+      "sleep 1.2",
+      // The plan is another sh that sources the library again: the clock started by the client goes on.
+      `${shell[0]} ${shell[1].join(" ")} -c '. ${agentPath("clone/lib.sh")}; sc_clock; echo "elapsed=$SC_ELAPSED"; sc_log second 2>&1'`,
+    ].join("\n");
+    const result = await run(shell[0], [...shell[1], "-c", script], { env: { PATH: process.env["PATH"] ?? "", SC_WORK: work } });
+    const after = new Date();
+    expect(result.exitCode, result.stderrTail).toBe(0);
+    expect(result.stdoutTail).toMatch(/^sysclone: \d\d:\d\d:\d\d first\nelapsed=1\nsysclone: \d\d:\d\d:\d\d second\n$/);
+    const second = /(\d\d):(\d\d):(\d\d) second/.exec(result.stdoutTail)?.slice(1).map(Number) ?? [];
+    const logged = ((second[0] ?? 0) * 3600 + (second[1] ?? 0) * 60 + (second[2] ?? 0)) * 1000;
+    const local = new Date(after.getTime() - after.getTimezoneOffset() * 60_000);
+    const now = (local.getTime() % 86_400_000 + 86_400_000) % 86_400_000;
+    // The line was written a moment before `after`; within a second of the real clock, midnight aside.
+    const behind = (now - logged + 86_400_000) % 86_400_000;
+    expect(behind).toBeLessThanOrEqual(2_000);
+  });
+
+  it("starts one date per clone, not one per log line or duration", async () => {
+    const tools = await toolLog(["date"]);
+    const script = [`. ${agentPath("clone/lib.sh")}`, 'i=0; while [ $i -lt 20 ]; do sc_log "line $i"; i=$((i + 1)); done', "sc_clock"].join("\n");
+    const result = await run("dash", ["-c", script], { env: { PATH: `${tools.bin}:${process.env["PATH"] ?? ""}`, SC_WORK: work } });
+    expect(result.exitCode, result.stderrTail).toBe(0);
+    expect(result.stderrTail.split("\n").filter((l) => /^sysclone: \d\d:\d\d:\d\d line \d+$/.test(l))).toHaveLength(20);
+    expect(await tools.calls()).toEqual(["date"]);
+  });
+});
+
+describe("the inventory", () => {
+  const inventory = `. ${agentPath("clone/inventory.sh")}\nsc_inventory "$SC_WORK/inventory.env"`;
+
+  it("reads /proc and /sys by the shell itself: two awk, no cat, grep, sed, head or readlink", async () => {
+    const tools = await toolLog(["awk", "cat", "grep", "sed", "head", "readlink", "tr", "cut"]);
+    const result = await run("dash", ["-c", inventory], { env: { PATH: `${tools.bin}:${process.env["PATH"] ?? ""}`, SC_WORK: work, SC_TARGET_DIR: "/clone" } });
+    expect(result.exitCode, result.stderrTail).toBe(0);
+    // tr and cut run only for a value that needs cleaning (a DMI string with other characters, say).
+    expect((await tools.calls()).filter((tool) => tool !== "tr" && tool !== "cut")).toEqual(["awk", "awk"]);
+  });
+
+  it("is the same JSON under dash and busybox, with this machine's CPUs and network interfaces", async () => {
+    const outputs: string[] = [];
+    for (const shell of shells) {
+      const result = await run(shell[0], [...shell[1], "-c", inventory], { env: { PATH: process.env["PATH"] ?? "", SC_WORK: work, SC_TARGET_DIR: "/clone" } });
+      expect(result.exitCode, result.stderrTail).toBe(0);
+      outputs.push(result.stdoutTail);
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+    const parsed = JSON.parse(outputs[0] ?? "") as { cpu: { count: number }; memoryBytes: number; nics: { name: string; mac: string }[]; targetDirectory: string };
+    const cpuinfo = await readFile("/proc/cpuinfo", "utf8");
+    expect(parsed.cpu.count).toBe(cpuinfo.split("\n").filter((l) => l.startsWith("processor")).length);
+    expect(parsed.memoryBytes).toBeGreaterThan(0);
+    expect(parsed.targetDirectory).toBe("/clone");
+    for (const nic of parsed.nics) {
+      expect((await readFile(`/sys/class/net/${nic.name}/address`, "utf8")).trim()).toBe(nic.mac);
+    }
+  });
+
+  it.each(shells)("under %s: a value is kept when clean and cleaned as before otherwise; a file that cannot be read gives the default", async (...shell) => {
+    const general = `printf '%s' "$1" | tr -cd 'A-Za-z0-9 ._:()@/,+-' | cut -c1-200`;
+    // Both as the inventory takes them: through $(…), which drops cut's newline.
+    const script = `. ${agentPath("clone/inventory.sh")}\nprintf '%s' "$(sc_inv_clean "$1")"; printf '\\001'; printf '%s' "$(${general})"`;
+    const texts = fc.oneof(
+      fc.string({ maxLength: 220 }),
+      fc.stringMatching(/^[A-Za-z0-9 ._:()@/,+-]{190,210}$/),
+      fc.constantFrom("QEMU HARDDISK   ", "Dell Inc.", "PowerEdge R640 (1.2)", "a'b", 'say "x"', "tab\tx", "é"),
+    );
+    await fc.assert(
+      fc.asyncProperty(texts, async (text) => {
+        const result = await run(shell[0], [...shell[1], "-c", script, "sh", text], { env: { PATH: process.env["PATH"] ?? "" } });
+        const [ours, reference] = result.stdoutTail.split("\u0001");
+        expect(ours).toBe(reference);
+      }),
+      { numRuns: 40 },
+    );
+    await writeFile(path.join(work, "value"), "first line\nsecond\n");
+    await writeFile(path.join(work, "empty"), "");
+    const reads = [`. ${agentPath("clone/inventory.sh")}`, 'for f in value empty missing; do sc_inv_get "$0/$f" dflt; echo "$f=[$inv]"; done', 'sc_inv_get "$0" dflt; echo "dir=[$inv]"'].join("\n");
+    const result = await run(shell[0], [...shell[1], "-c", reads, work], { env: { PATH: process.env["PATH"] ?? "" } });
+    expect(result.exitCode, result.stderrTail).toBe(0);
+    expect(result.stdoutTail).toBe("value=[first line]\nempty=[dflt]\nmissing=[dflt]\ndir=[dflt]\n");
+  }, 60_000);
+});
