@@ -14,6 +14,9 @@ import { cli, seconds } from "./helpers.js";
 
 const GiB = 1024 * 1024 * 1024;
 
+/** Virtual CPUs of every VM of the run, floor and chain alike (BENCH_VM_CPUS; default 1). */
+const benchCpus = Math.max(1, Number(process.env["BENCH_VM_CPUS"] ?? "1") || 1);
+
 /** BENCH_VM_TIMELINE: a console's lines, each with the second (after power-on) it was first seen; inert when unset. */
 function consoleTimeline(file: string | undefined): { see(text: string, now: number): void; write(): Promise<void> } {
   const lines: string[] = [];
@@ -38,7 +41,7 @@ async function bootToLogin(options: {
   disk: string; bootFrom: "disk" | "network"; bridge: string; consoleFile: string; start: bigint;
   timeline: ReturnType<typeof consoleTimeline>; watch?: (text: string, now: number) => void;
 }): Promise<{ login: number } | { login: undefined; console: string }> {
-  const boot = await startVm({ firmware: "bios", bootFrom: options.bootFrom, disks: [options.disk], bridge: options.bridge, mac: "52:54:00:be:00:01", consoleFile: options.consoleFile, timeoutMs: 600_000 });
+  const boot = await startVm({ cpus: benchCpus, firmware: "bios", bootFrom: options.bootFrom, disks: [options.disk], bridge: options.bridge, mac: "52:54:00:be:00:01", consoleFile: options.consoleFile, timeoutMs: 600_000 });
   try {
     for (;;) {
       const now = seconds(options.start);
@@ -64,6 +67,7 @@ async function bootToLogin(options: {
  * verify=no; BENCH_VM_TIMELINE=FILE writes the chain's console lines (FILE.floor: the floor's boot from
  * its disk), each with the second it was first seen; BENCH_VM_DISK_TIMELINE=FILE then powers the chain's disk on
  * in a fresh VM twice, from its disk and through PXE (FILE.disk, FILE.network), to compare with the chain's reboot.
+ * BENCH_VM_CPUS=N gives every VM of the run (floor and chain alike) N virtual CPUs (default 1).
  */
 export async function benchVm(): Promise<void> {
   const tarball = await debianGoldenTarball();
@@ -112,6 +116,7 @@ export async function benchVm(): Promise<void> {
       const disk = await emptyDisk(path.join(home, "floor.img"), 2 * GiB);
       const start = process.hrtime.bigint();
       const install = await startVm({
+        cpus: benchCpus,
         kernel: path.join(netboot, "kernel"), initrd: floorInitrd, append: `console=ttyS0 quiet floor.ip=${subnet}.21/24 floor.source=rsync://${net.serverAddress}:18391/raw/`,
         disks: [disk], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "floor.console"), timeoutMs: 900_000,
       });
@@ -140,7 +145,7 @@ export async function benchVm(): Promise<void> {
       cli(home, "nodeset", ["bench01", "osimage=benchimg"]);
       const since = Math.max(0, ...(store?.events({ limit: 1 }).map((e) => e.id) ?? []));
       const start = process.hrtime.bigint();
-      const vm = await startVm({ firmware: "bios", disks: [await emptyDisk(path.join(home, "bench01.img"), 2 * GiB)], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "bench01.console"), timeoutMs: 1_500_000, allowReboot: true });
+      const vm = await startVm({ cpus: benchCpus, firmware: "bios", disks: [await emptyDisk(path.join(home, "bench01.img"), 2 * GiB)], bridge: net.bridge, mac: "52:54:00:be:00:01", consoleFile: path.join(home, "bench01.console"), timeoutMs: 1_500_000, allowReboot: true });
       const timeline = consoleTimeline(process.env["BENCH_VM_TIMELINE"]);
       try {
         let login = 0;
@@ -181,7 +186,7 @@ export async function benchVm(): Promise<void> {
       const points = order.filter(([key]) => key === "power-on" || seen.has(key)).map(([key, label]) => ({ label, at: key === "power-on" ? 0 : (seen.get(key) ?? 0) }));
       return points.map((p, i) => `${p.label} ${((points[i + 1]?.at ?? end) - p.at).toFixed(1)} s`).join(", ");
     };
-    console.log(`vm benchmark: ${(info.sizeBytes / 1e6).toFixed(0)} MB Debian, ${info.fileCount} entries, one qemu VM (TCG, 1 vCPU, SeaBIOS) with an empty 2 GiB disk; marks polled every 250 ms`);
+    console.log(`vm benchmark: ${(info.sizeBytes / 1e6).toFixed(0)} MB Debian, ${info.fileCount} entries, one qemu VM (TCG, ${benchCpus} vCPU${benchCpus > 1 ? "s" : ""}, SeaBIOS) with an empty 2 GiB disk; marks polled every 250 ms`);
     console.log(`  floor: -kernel/-initrd straight into sfdisk, mkfs, a plain rsync daemon pull, fstab, grub-install + update-grub in a chroot, power-off; the same VM powered on from its disk to Debian's login prompt: ${floorTime.toFixed(1)} s`);
     console.log(`    ${phases(floorMarks, [["power-on", "kernel+initrd boot"], ["partition", "partition"], ["mkfs", "mkfs+mount"], ["rsync", "rsync"], ["bootloader", "fstab+grub"], ["done", "sync+power-off"], ["off", "power-on from disk: firmware+grub to kernel"], ["kernel", "Debian boot to login"]], floorTime)}`);
     console.log(`  sysclone: power-on → PXE → clone → reboot → local disk → Debian reports booted: ${ours.total.toFixed(1)} s (login prompt at ${ours.login.toFixed(1)} s)`);

@@ -34,6 +34,8 @@ export interface VmOptions {
   readonly uuid?: string;
   /** An ISO in an IDE CD-ROM drive that boots first (boot media); the NIC and disk follow as bootFrom says. */
   readonly cdrom?: string;
+  /** Virtual CPUs (default 1); more than one runs multi-threaded TCG, a host thread each. */
+  readonly cpus?: number;
 }
 
 export interface RunningVm {
@@ -82,7 +84,7 @@ export async function startVm(options: VmOptions): Promise<RunningVm> {
       ? ["-drive", `if=pflash,format=raw,readonly=on,file=${ovmfCode}`, "-drive", `if=pflash,format=raw,file=${options.varsFile ?? ""}`]
       : [];
   const args = [
-    "-accel", "tcg", "-m", "1024", "-smp", "1", "-nographic", "-monitor", "none", "-display", "none",
+    "-accel", "tcg", "-m", "1024", "-smp", String(options.cpus ?? 1), "-nographic", "-monitor", "none", "-display", "none",
     ...(options.allowReboot ? [] : ["-no-reboot"]),
     ...(options.uuid ? ["-uuid", options.uuid] : []),
     ...firmware,
