@@ -26,7 +26,9 @@ sc_time_of_day() {
 	read -r sc_h sc_m sc_s <<EOF
 $(date '+%H %M %S')
 EOF
-	sc_tod=$((${sc_h#0} * 3600 + ${sc_m#0} * 60 + ${sc_s#0}))
+	# Without leading zeros (octal otherwise), and 0 for what date did not print.
+	sc_h=${sc_h#0} sc_m=${sc_m#0} sc_s=${sc_s#0}
+	sc_tod=$((${sc_h:-0} * 3600 + ${sc_m:-0} * 60 + ${sc_s:-0}))
 }
 
 if [ -z "${SC_CLOCK_DAY:-}" ]; then
@@ -753,18 +755,18 @@ sc_firstboot() {
 	sc_systemd=0
 	[ -d "$root/etc/systemd/system" ] && sc_systemd=1
 	wants="$root/etc/systemd/system/multi-user.target.wants"
-	if ! token=$(wget -q -O - --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
-		--post-data '{}' "$SC_SERVER/install/$SC_NODE/firstboot"); then
-		token=
-		sc_log "the server gave no first-boot credential: this clone will not report its first boot"
-	fi
-	# One mkdir, cp and ln for all the kit's pieces: each process counts in an emulated machine.
+	# One mkdir, cp and ln for the kit's pieces where one will do: each process counts in an emulated machine.
 	set -- "$root/usr/local/sbin"
-	[ -z "$token" ] || set -- "$@" "$root/var/lib/sysclone"
 	[ "$sc_systemd" = 0 ] || set -- "$@" "$wants"
 	mkdir -p "$@"
 	cp "$kit/sysclone-firstboot" "$root/usr/local/sbin/sysclone-firstboot"
 	chmod 0755 "$root/usr/local/sbin/sysclone-firstboot"
+	# The single-use credential is asked for once the kit is in place, so a failed copy wastes none.
+	if ! token=$(wget -q -O - --header "Authorization: Bearer $SC_TOKEN" --header 'Content-Type: application/json' \
+		--post-data '{}' "$SC_SERVER/install/$SC_NODE/firstboot") || [ -z "$token" ]; then
+		token=
+		sc_log "the server gave no first-boot credential: this clone will not report its first boot"
+	fi
 	if [ "$sc_systemd" = 1 ]; then
 		set -- "$kit/sysclone-hostkeys.service"
 		[ -z "$token" ] || set -- "$@" "$kit/sysclone-firstboot.service"
@@ -776,6 +778,7 @@ sc_firstboot() {
 		sc_log "the image has no systemd: run '/usr/local/sbin/sysclone-firstboot hostkeys' before sshd starts to make this clone's SSH host keys"
 	fi
 	[ -n "$token" ] || return 0
+	mkdir -p "$root/var/lib/sysclone"
 	(umask 077 && printf 'SERVER=%s\nNODE=%s\nTOKEN=%s\n' "$SC_SERVER" "$SC_NODE" "$token" >"$root/var/lib/sysclone/firstboot")
 	[ "$sc_systemd" = 1 ] || sc_log "the image has no systemd: run /usr/local/sbin/sysclone-firstboot at boot to report it"
 }
